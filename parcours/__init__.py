@@ -1,0 +1,1 @@
+"""Parcours — open platform for employment support."""
