@@ -1,6 +1,7 @@
 """Parcours settings: the only settings file, read from environment variables."""
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -49,7 +50,8 @@ def env_list(name: str, default: str = "") -> list[str]:
 
 
 DEBUG = env_bool("DEBUG", False)
-TESTING = env_bool("PARCOURS_TESTING", False)
+# Under pytest the settings are loaded before any conftest can set the environment.
+TESTING = env_bool("PARCOURS_TESTING", "pytest" in sys.modules)
 
 SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
@@ -163,7 +165,8 @@ AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = env_int("AXES_COOLOFF_MINUTES", 15) / 60  # hours
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
-AXES_ENABLED = env_bool("AXES_ENABLED", True)
+# Off in tests by default (the test client logs in without a request); a test turns it on.
+AXES_ENABLED = env_bool("AXES_ENABLED", not TESTING)
 
 # --- Internationalisation: French first, English available ----------------------------------
 LANGUAGE_CODE = "fr"

@@ -160,7 +160,12 @@ def hand_over_episode(
     _require_case_member(to_referent, episode.organisation_id)
     now = timezone.now()
     previous = episode.referent_id
-    ReferentAssignment.objects.filter(episode=episode, ended_at__isnull=True).update(ended_at=now)
+    closed = ReferentAssignment.objects.filter(episode=episode, ended_at__isnull=True).update(ended_at=now)
+    if not closed:
+        # Episodes loaded from elsewhere may lack the opening row: keep the outgoing referent in history.
+        ReferentAssignment.objects.create(
+            episode=episode, referent_id=previous, started_at=episode.created_at, ended_at=now, assigned_by=by
+        )
     ReferentAssignment.objects.create(
         episode=episode, referent=to_referent, started_at=now, assigned_by=by, reason=reason
     )

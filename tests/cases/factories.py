@@ -14,6 +14,7 @@ class EpisodeFactory(factory.django.DjangoModelFactory):
     person = factory.SubFactory(PersonFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     referent = factory.LazyAttribute(lambda e: member(e.organisation))
+    started_on = factory.LazyFunction(timezone.localdate)
     contact_target_days = 30
     next_contact_due = factory.LazyAttribute(lambda e: e.started_on + timezone.timedelta(days=30))
 

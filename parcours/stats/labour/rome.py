@@ -340,20 +340,20 @@ def _flag(value: str) -> bool | None:
 # --------------------------------------------------------------------------- gender forms
 
 _PAREN_SUFFIXES = (("(se)", "eur", "euse"), ("(trice)", "teur", "trice"), ("(ère)", "er", "ère"))
+_GLUED_PAREN = re.compile(r"(?<=\w)\(([a-zèé]{1,6})\)")
 
 
 def _paren_forms(text: str) -> tuple[str, str]:
-    """Masculine and feminine forms of ``Assistant(e) maternel(le)``-style labels."""
-    masc_words, fem_words = [], []
-    for word in text.split(" "):
-        masc = re.sub(r"\([^)]*\)", "", word)
-        fem = word
-        for mark, end, fem_end in _PAREN_SUFFIXES:
-            fem = re.sub(rf"{end}\({mark[1:-1]}\)", fem_end, fem)
-        fem = re.sub(r"\(([^)]*)\)", r"\1", fem)
-        masc_words.append(masc)
-        fem_words.append(fem)
-    return " ".join(masc_words), " ".join(fem_words)
+    """Masculine and feminine forms of ``Assistant(e) maternel(le)``-style labels.
+
+    Only parentheses glued to a word are gender marks; ``(ASH)`` or ``(lapins)`` are kept.
+    """
+    masculine = _GLUED_PAREN.sub("", text)
+    feminine = text
+    for mark, end, fem_end in _PAREN_SUFFIXES:
+        feminine = feminine.replace(f"{end}{mark}", fem_end)
+    feminine = _GLUED_PAREN.sub(lambda m: m[1], feminine)
+    return masculine, feminine
 
 
 def gender_forms(label: str) -> tuple[str, str]:
@@ -371,7 +371,7 @@ def gender_forms(label: str) -> tuple[str, str]:
         tail = right_words[n_left:]
         masculine = " ".join([left, *tail])
         return _paren_forms(masculine)[0], _paren_forms(right)[1]
-    if "(" in label and re.search(r"\w\([a-zèé]{1,6}\)", label):
+    if _GLUED_PAREN.search(label):
         return _paren_forms(label)
     return label, label
 
@@ -508,7 +508,8 @@ def iter_texts(path: Path, issues: list[Issue]) -> Iterator[tuple[str, str, int,
         ok = _rome_code_ok(code, "code_rome", issues, name, line)
         ok &= _check(position.isdigit(), issues, name, line, f"position_phrase {position!r} is not an integer")
         if ok:
-            yield code, row["libelle_type_texte"], int(position), row["libelle_texte"]
+            # the publisher's export doubles apostrophes in this file only ("L''aide-soignant")
+            yield code, row["libelle_type_texte"], int(position), row["libelle_texte"].replace("''", "'")
 
 
 def iter_domains(files: RomeFiles, issues: list[Issue]) -> Iterator[Domain]:

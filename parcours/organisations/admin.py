@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from parcours.organisations.models import Organisation, Site, Territory
+
+
+@admin.register(Territory)
+class TerritoryAdmin(admin.ModelAdmin):
+    list_display = ["insee_code", "name", "level", "parent"]
+    list_filter = ["level"]
+    search_fields = ["insee_code", "name", "postcode"]
+    raw_id_fields = ["parent"]
+
+
+class SiteInline(admin.TabularInline):
+    model = Site
+    extra = 0
+    raw_id_fields = ["commune"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "territory"]
+    list_filter = ["kind"]
+    search_fields = ["name", "siret"]
+    raw_id_fields = ["territory"]
+    filter_horizontal = ["served_territories"]
+    inlines = [SiteInline]

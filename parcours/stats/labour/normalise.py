@@ -1,0 +1,563 @@
+"""Free-text job titles -> ranked occupations (ROME codes, ESCO URIs, any coded label list).
+
+People and employers type job titles with typos, without accents, in one gender only, with
+abbreviations ("dev web", "assistante admin") and with noise ("H/F", "CDI", "temps plein",
+"1 800 € brut"). :class:`JobTitleNormaliser` is fitted on (label, code) pairs (for ROME: fiche
+labels and every appellation form; for ESCO: preferred and alternative labels) and answers
+``query(text)`` with the best codes and scores in [0, 1].
+
+Method (see docs/labour.md for the measured effect of each part):
+
+1. *Cleaning* (:func:`clean_tokens`): ``" / "`` and ``(e)`` gender marks resolved, accents and
+   case dropped, noise removed (contract types, H/F, salaries, "urgent"...), punctuation split,
+   abbreviations expanded from a table, French feminine suffixes folded onto the masculine
+   (-euse/-rice -> -eur, -ière -> -ier, -ienne -> -ien, -ive -> -if, -ante -> -ant...), stop
+   words dropped. Labels and queries go through the same function.
+2. *Spelling*: a query word unknown to the fitted vocabulary is replaced by the closest known
+   word (rapidfuzz ratio >= ``spell_cutoff``), so "cuisiner", "electricein" find their words.
+3. *Retrieval*: cosine similarity on a word TF-IDF (unigrams and bigrams) and a character
+   n-gram TF-IDF (within words), mixed with weight ``word_weight``, one sparse product for a
+   whole batch; the ``n_candidates`` best labels go on.
+4. *Re-ranking*: each candidate gets ``retrieval_weight * cosine + fuzzy_weight * token-set
+   ratio + coverage_weight * (share of query words found in the label, fuzzily) +
+   precision_weight * (share of label words found in the query)``; weights sum to 1, so the
+   score is in [0, 1]. A code scores as its best label (max).
+
+The fitted object is plain Python + scipy/sklearn and is saved with :meth:`save` (joblib), so an
+import command can fit once and every request loads the result.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import NamedTuple
+
+import joblib
+import numpy as np
+import scipy.sparse as sp
+from rapidfuzz import fuzz, process
+from sklearn.feature_extraction.text import TfidfVectorizer
+from unidecode import unidecode
+
+from parcours.stats.errors import BadInputError
+
+# --------------------------------------------------------------------------- text cleaning
+
+#: Words and phrases that say nothing about the occupation (contract, gender, pay, urgency...).
+NOISE_PATTERNS = [
+    r"\(?\b[hfm]\s*/\s*[hfm](\s*/\s*[hfm])?\b\)?",
+    r"\bcdi\b|\bcdd\b|\bcdic\b|\binterim\b",
+    r"\b(temps|tps)\s+(plein|partiel|complet)\b|\bmi[\s-]temps\b|\b\d+\s*h(eures)?(\s*/\s*sem(aine)?)?\b",
+    r"\b(poste|offre)s?\b|\bnous recrutons\b|\brecrute\b|\bon recherche\b",
+    r"\burgent\b|\bimmediat\b|\basap\b|\bdes que possible\b|\bdebutant(e)?s?( accepte(e)?s?)?\b",
+    r"\b(junior|senior|confirme(e)?|experimente(e)?)\b|\b(en )?alternance\b",
+    r"\d[\d\s.,]*\s*(k\s*)?(euros?|eur|e\b)(\s*(brut|net))?(\s*/\s*|\s+par\s+)?(mois|an|heure|h)?",
+    r"\bsalaire\b|\bsmic\b|\bbrut\b|\bnet\b|\bprimes?\b|\bmutuelle\b|\btickets? resto\b",
+    r"\bsur\s+[a-z]+\s*\(\d{2,3}\)|\(\d{2,3}\)|\b\d{5}\b",
+]
+_NOISE = re.compile("|".join(f"(?:{p})" for p in NOISE_PATTERNS))
+_GENDER_PAREN = re.compile(r"\((e|le|ne|se|trice|ere|ive|euse|ice)\)")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
+
+STOP_WORDS = frozenset(
+    "a au aux d de des du en et l la le les un une pour par sur dans avec ou chez son sa ses".split()
+)
+
+#: Abbreviations and short forms as people type them -> words of the official labels.
+#: Applied to a word only when the fitted vocabulary does not know it (or always, for the
+#: ``_ALWAYS`` set), so that a real word of the referential is never rewritten.
+ABBREVIATIONS: dict[str, str] = {
+    "dev": "developpeur",
+    "devs": "developpeur",
+    "developeur": "developpeur",
+    "admin": "administratif",
+    "adm": "administratif",
+    "assist": "assistant",
+    "ass": "assistant",
+    "asst": "assistant",
+    "compta": "comptable",
+    "comptab": "comptable",
+    "resp": "responsable",
+    "respo": "responsable",
+    "rsp": "responsable",
+    "tech": "technicien",
+    "techn": "technicien",
+    "agt": "agent",
+    "ash": "agent service hospitalier",
+    "asv": "auxiliaire specialise veterinaire",
+    "avs": "auxiliaire vie sociale",
+    "aesh": "accompagnant eleve situation handicap",
+    "atsem": "agent specialise ecoles maternelles",
+    "ide": "infirmier",
+    "idel": "infirmier liberal",
+    "pl": "poids lourd",
+    "spl": "super poids lourd",
+    "vl": "vehicule leger",
+    "cuisto": "cuisinier",
+    "manut": "manutentionnaire",
+    "prepa": "preparateur",
+    "prep": "preparateur",
+    "magas": "magasinier",
+    "secr": "secretaire",
+    "secret": "secretaire",
+    "cond": "conducteur",
+    "chauff": "chauffeur",
+    "elec": "electricien",
+    "electro": "electricien",
+    "plomb": "plombier",
+    "maint": "maintenance",
+    "info": "informatique",
+    "dir": "directeur",
+    "adj": "adjoint",
+    "rh": "ressources humaines",
+    "drh": "directeur ressources humaines",
+    "commerc": "commercial",
+    "cial": "commercial",
+    "ehpad": "etablissement personnes agees",
+    "nounou": "garde enfant",
+    "babysitter": "baby sitter",
+    "vendeu": "vendeur",
+    "serv": "serveur",
+    "puer": "puericulture",
+    "pueri": "puericulture",
+    "mag": "magasin",
+    "logist": "logistique",
+    "log": "logistique",
+    "it": "informatique",
+    "fullstack": "full stack",
+    "frontend": "front end",
+    "backend": "back end",
+    "caces": "cariste",
+    "ets": "etablissement",
+    "nett": "nettoyage",
+    "entret": "entretien",
+    "hab": "habilitation",
+}
+#: Abbreviations expanded only as the first word of a text ("aux de vie", "as de nuit").
+FIRST_WORD_ABBREVIATIONS = {"aux": "auxiliaire", "as": "aide soignant", "agt": "agent"}
+
+#: Feminine -> masculine word endings, longest first (applied to words of 5+ letters).
+GENDER_SUFFIXES: tuple[tuple[str, str], ...] = (
+    ("trices", "teur"),
+    ("trice", "teur"),
+    ("drice", "deur"),
+    ("euses", "eur"),
+    ("euse", "eur"),
+    ("ieres", "ier"),
+    ("iere", "ier"),
+    ("iennes", "ien"),
+    ("ienne", "ien"),
+    ("ennes", "en"),
+    ("enne", "en"),
+    ("onnes", "on"),
+    ("onne", "on"),
+    ("elles", "el"),
+    ("elle", "el"),
+    ("ives", "if"),
+    ("ive", "if"),
+    ("antes", "ant"),
+    ("ante", "ant"),
+    ("entes", "ent"),
+    ("ente", "ent"),
+    ("eres", "er"),
+    ("ere", "er"),
+    ("ees", "e"),
+    ("ee", "e"),
+    ("ales", "al"),
+    ("ale", "al"),
+    ("ette", "et"),
+)
+#: Whole-word feminine forms the suffix rules miss.
+GENDER_WORDS = {"cheffe": "chef", "commise": "commis", "maitresse": "maitre", "hotesse": "hote", "fille": "garcon"}
+
+
+def fold_gender(word: str) -> str:
+    """Map a French feminine (or plural feminine) word ending onto the masculine one.
+
+    The same folding is applied to labels and queries, so a collision between two unrelated
+    words only matters if both occur in competing labels.
+    """
+    if word in GENDER_WORDS:
+        return GENDER_WORDS[word]
+    if len(word) < 5:
+        return word
+    for suffix, replacement in GENDER_SUFFIXES:
+        if word.endswith(suffix) and len(word) - len(suffix) >= 2:
+            return word[: -len(suffix)] + replacement
+    return word
+
+
+def _masculine(text: str) -> str:
+    # "Agent / Agente de X" -> "Agent de X"; same rule as the ROME reader.
+    if text.count(" / ") == 1:
+        left, right = text.split(" / ")
+        tail = right.split()[len(left.split()) :]
+        text = " ".join([left, *tail])
+    return _GENDER_PAREN.sub("", text)
+
+
+def basic_clean(text: str, *, noise: bool = True) -> str:
+    """Accents, case, gender marks and (with ``noise``) noise words removed; punctuation -> spaces.
+
+    Noise removal is meant for what people type; official labels are cleaned without it so
+    that a real label word such as "recherche" ("Chargé de recherche") is never dropped.
+    """
+    text = unidecode(_masculine(str(text))).lower()
+    text = _GENDER_PAREN.sub("", text)
+    if noise:
+        text = _NOISE.sub(" ", text)
+    return _NON_ALNUM.sub(" ", text).strip()
+
+
+def clean_tokens(
+    text: str,
+    vocabulary: frozenset[str] | set[str] = frozenset(),
+    abbreviations: Mapping[str, str] = ABBREVIATIONS,
+    *,
+    noise: bool = True,
+) -> list[str]:
+    """Clean a job title into folded content words.
+
+    Parameters
+    ----------
+    text : str
+        A label or a query as typed.
+    vocabulary : set of str, optional
+        Folded words of the fitted labels; an abbreviation is expanded only when its word is not
+        in it (empty: always expand).
+    abbreviations : mapping, optional
+        Short form -> expansion (words separated by spaces).
+    noise : bool, default True
+        Remove noise words (contract, pay, H/F...); False for official labels.
+
+    Returns
+    -------
+    list of str
+    """
+    words = basic_clean(text, noise=noise).split()
+    out: list[str] = []
+    for position, word in enumerate(words):
+        if position == 0 and word in FIRST_WORD_ABBREVIATIONS:
+            expansion = FIRST_WORD_ABBREVIATIONS[word]
+        elif word in abbreviations and word not in vocabulary:
+            expansion = abbreviations[word]
+        else:
+            expansion = word
+        for piece in expansion.split():
+            if piece not in STOP_WORDS:
+                out.append(fold_gender(piece))
+    return out
+
+
+# --------------------------------------------------------------------------- normaliser
+
+
+class Match(NamedTuple):
+    """One ranked answer: the code, its label and a score in [0, 1]."""
+
+    code: str
+    label: str
+    score: float
+
+
+def _top_k(row: np.ndarray, k: int) -> np.ndarray:
+    if k >= row.size:
+        return np.argsort(-row, kind="stable")
+    part = np.argpartition(-row, k)[:k]
+    return part[np.argsort(-row[part], kind="stable")]
+
+
+class JobTitleNormaliser:
+    """Map free-text job titles to ranked occupation codes.
+
+    Parameters
+    ----------
+    word_weight : float, default 0.4
+        Weight of the word TF-IDF cosine in the retrieval score (the character n-gram cosine
+        gets ``1 - word_weight``).
+    char_ngram_range : tuple of int, default (2, 4)
+        Character n-gram sizes (within word boundaries).
+    n_candidates : int, default 40
+        Labels re-ranked per query.
+    retrieval_weight, fuzzy_weight, coverage_weight, precision_weight : float
+        Weights of the re-ranking terms (normalised to sum to 1).
+    spell_cutoff : float, default 80
+        Minimum rapidfuzz ratio (0-100) to replace an unknown query word by a known one; 0 or
+        ``None`` switches spelling correction off.
+    abbreviations : mapping, optional
+        Short forms -> expansions; defaults to :data:`ABBREVIATIONS`.
+    rerank : bool, default True
+        False keeps the retrieval score only (for ablations).
+
+    Attributes
+    ----------
+    labels_ : list of str
+        Distinct cleaned labels.
+    label_codes_ : ndarray of int
+        Index into ``codes_`` of each cleaned label.
+    codes_ : list of str
+        Distinct codes.
+    code_labels_ : dict
+        Code -> display label.
+    vocabulary_ : frozenset of str
+        Folded words of the labels.
+    """
+
+    def __init__(
+        self,
+        *,
+        word_weight: float = 0.4,
+        char_ngram_range: tuple[int, int] = (2, 4),
+        n_candidates: int = 40,
+        retrieval_weight: float = 0.45,
+        fuzzy_weight: float = 0.2,
+        coverage_weight: float = 0.25,
+        precision_weight: float = 0.1,
+        spell_cutoff: float | None = 80.0,
+        abbreviations: Mapping[str, str] | None = None,
+        rerank: bool = True,
+    ):
+        self.word_weight = word_weight
+        self.char_ngram_range = char_ngram_range
+        self.n_candidates = n_candidates
+        self.retrieval_weight = retrieval_weight
+        self.fuzzy_weight = fuzzy_weight
+        self.coverage_weight = coverage_weight
+        self.precision_weight = precision_weight
+        self.spell_cutoff = spell_cutoff
+        self.abbreviations = abbreviations
+        self.rerank = rerank
+
+    # ---------------------------------------------------------------- fitting
+
+    def fit(
+        self,
+        labels: Sequence[str],
+        codes: Sequence[str],
+        code_labels: Mapping[str, str] | None = None,
+    ) -> JobTitleNormaliser:
+        """Learn the label index.
+
+        Parameters
+        ----------
+        labels : sequence of str
+            Job titles (fiche labels, appellations, gendered forms...).
+        codes : sequence of str
+            The code of each label (same length).
+        code_labels : mapping, optional
+            Code -> display label returned by :meth:`query`; defaults to the first label seen
+            for each code.
+
+        Returns
+        -------
+        self
+        """
+        if len(labels) != len(codes):
+            raise BadInputError(f"labels and codes differ in length ({len(labels)} != {len(codes)})")
+        if not labels:
+            raise BadInputError("no label to fit on")
+        abbreviations = ABBREVIATIONS if self.abbreviations is None else self.abbreviations
+        self.abbreviations_ = dict(abbreviations)
+        raw_words = {w for label in labels for w in basic_clean(label, noise=False).split()}
+        self.vocabulary_ = frozenset(raw_words)
+        code_index: dict[str, int] = {}
+        seen: dict[tuple[str, int], None] = {}
+        for label, code in zip(labels, codes, strict=True):
+            if not str(label).strip():
+                continue
+            idx = code_index.setdefault(str(code), len(code_index))
+            cleaned = " ".join(clean_tokens(label, self.vocabulary_, self.abbreviations_, noise=False))
+            if cleaned:
+                seen.setdefault((cleaned, idx), None)
+        if not seen:
+            raise BadInputError("every label is empty after cleaning")
+        self.codes_ = list(code_index)
+        self.labels_ = [label for label, _ in seen]
+        self.label_codes_ = np.fromiter((idx for _, idx in seen), dtype=np.int32, count=len(seen))
+        first_label: dict[str, str] = {}
+        for label, code in zip(labels, codes, strict=True):
+            first_label.setdefault(str(code), str(label))
+        self.code_labels_ = {c: (code_labels or {}).get(c, first_label[c]) for c in self.codes_}
+        self.folded_vocabulary_ = sorted({w for label in self.labels_ for w in label.split()})
+        self._folded_set = frozenset(self.folded_vocabulary_)
+        self.word_vectorizer_ = TfidfVectorizer(
+            analyzer="word", token_pattern=r"\S+", ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32
+        )
+        self.char_vectorizer_ = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=self.char_ngram_range, sublinear_tf=True, dtype=np.float32
+        )
+        word = self.word_vectorizer_.fit_transform(self.labels_)
+        char = self.char_vectorizer_.fit_transform(self.labels_)
+        self.index_t_ = self._stack(word, char).T.tocsr()
+        self.label_words_ = [frozenset(label.split()) for label in self.labels_]
+        return self
+
+    def _stack(self, word: sp.spmatrix, char: sp.spmatrix) -> sp.csr_matrix:
+        w = np.float32(np.sqrt(self.word_weight))
+        c = np.float32(np.sqrt(1.0 - self.word_weight))
+        # both blocks are L2-normalised, so the dot product of stacked rows is the weighted cosine
+        return sp.hstack([word * w, char * c], format="csr", dtype=np.float32)
+
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "index_t_"):
+            raise BadInputError("JobTitleNormaliser is not fitted: call fit() or load() first")
+
+    # ---------------------------------------------------------------- querying
+
+    def _correct(self, words: list[str], cache: dict[str, str]) -> list[str]:
+        if not self.spell_cutoff:
+            return words
+        out = []
+        for word in words:
+            if word in self._folded_set or len(word) < 4 or word.isdigit():
+                out.append(word)
+                continue
+            if word not in cache:
+                best = process.extractOne(
+                    word, self.folded_vocabulary_, scorer=fuzz.ratio, score_cutoff=self.spell_cutoff
+                )
+                cache[word] = best[0] if best else word
+            out.append(cache[word])
+        return out
+
+    def prepare(self, text: str, cache: dict[str, str] | None = None) -> str:
+        """The cleaned, folded and spell-corrected form of a query (what is matched)."""
+        self._check_fitted()
+        words = clean_tokens(text, self.vocabulary_, self.abbreviations_)
+        return " ".join(self._correct(words, {} if cache is None else cache))
+
+    def _scores(self, prepared: list[str]) -> sp.csr_matrix:
+        q = self._stack(self.word_vectorizer_.transform(prepared), self.char_vectorizer_.transform(prepared))
+        return (q @ self.index_t_).tocsr()
+
+    def _rank_one(self, text: str, row: np.ndarray, top: int) -> list[Match]:
+        candidates = _top_k(row, min(self.n_candidates, row.size))
+        candidates = candidates[row[candidates] > 0]
+        if candidates.size == 0:
+            return []
+        if self.rerank:
+            q_words = text.split()
+            q_set = set(q_words)
+            weights = np.array(
+                [self.retrieval_weight, self.fuzzy_weight, self.coverage_weight, self.precision_weight],
+                dtype=np.float64,
+            )
+            weights /= weights.sum()
+            scores = np.empty(candidates.size)
+            for i, j in enumerate(candidates):
+                label = self.labels_[j]
+                l_words = self.label_words_[j]
+                found = sum(w in l_words for w in q_words) / max(len(q_words), 1)
+                precision = len(l_words & q_set) / max(len(l_words), 1)
+                fuzzy = fuzz.token_set_ratio(text, label) / 100.0
+                scores[i] = weights @ (row[j], fuzzy, found, precision)
+        else:
+            scores = row[candidates].astype(np.float64)
+        best: dict[int, float] = {}
+        for j, s in zip(candidates, scores, strict=True):
+            code = int(self.label_codes_[j])
+            if s > best.get(code, -1.0):
+                best[code] = float(s)
+        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
+        return [
+            Match(self.codes_[c], self.code_labels_[self.codes_[c]], round(min(max(s, 0.0), 1.0), 6))
+            for c, s in ranked
+        ]
+
+    def query(self, text: str, top: int = 5) -> list[Match]:
+        """Best ``top`` codes for one job title, as :class:`Match` (code, label, score)."""
+        return self.query_batch([text], top=top)[0]
+
+    def query_batch(self, texts: Iterable[str], top: int = 5, chunk_size: int = 512) -> list[list[Match]]:
+        """Best ``top`` codes for each of many job titles (one sparse product per chunk).
+
+        Parameters
+        ----------
+        texts : iterable of str
+        top : int, default 5
+        chunk_size : int, default 512
+            Queries per sparse product (bounds memory).
+
+        Returns
+        -------
+        list of list of Match
+        """
+        self._check_fitted()
+        if top < 1:
+            raise BadInputError(f"top must be >= 1, got {top}")
+        texts = [str(t) for t in texts]
+        cache: dict[str, str] = {}
+        prepared = [self.prepare(t, cache) for t in texts]
+        out: list[list[Match]] = []
+        for start in range(0, len(prepared), chunk_size):
+            chunk = prepared[start : start + chunk_size]
+            scores = self._scores(chunk)
+            for i, text in enumerate(chunk):
+                row = np.zeros(scores.shape[1], dtype=np.float32)
+                lo, hi = scores.indptr[i], scores.indptr[i + 1]
+                row[scores.indices[lo:hi]] = scores.data[lo:hi]
+                out.append(self._rank_one(text, row, top) if text else [])
+        return out
+
+    # ---------------------------------------------------------------- persistence
+
+    def save(self, path: str | Path) -> Path:
+        """Write the fitted normaliser with joblib (compressed); returns the path."""
+        self._check_fitted()
+        path = Path(path)
+        joblib.dump(self, path, compress=3)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> JobTitleNormaliser:
+        """Read a normaliser written by :meth:`save` (only load files you wrote yourself)."""
+        obj = joblib.load(Path(path))
+        if not isinstance(obj, cls):
+            raise BadInputError(f"{path} does not hold a {cls.__name__}")
+        return obj
+
+
+def _best_partial(word: str, label_words: frozenset[str]) -> float:
+    # A query word counts as found when a label word is close to it (typo left, plural...).
+    if len(word) < 4:
+        return 0.0
+    best = process.extractOne(word, label_words, scorer=fuzz.ratio, score_cutoff=80)
+    return best[1] / 100.0 if best else 0.0
+
+
+def baseline_char_tfidf(labels: Sequence[str], codes: Sequence[str]) -> BaselineCharTfidf:
+    """The plain character n-gram TF-IDF baseline, fitted (see :class:`BaselineCharTfidf`)."""
+    return BaselineCharTfidf().fit(labels, codes)
+
+
+class BaselineCharTfidf:
+    """Baseline: ``TfidfVectorizer(analyzer='char_wb', ngram_range=(2, 4))`` on raw labels, cosine,
+    best label per code. No cleaning beyond lower-casing."""
+
+    def fit(self, labels: Sequence[str], codes: Sequence[str]) -> BaselineCharTfidf:
+        """Index the labels; returns self."""
+        self.vectorizer_ = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), dtype=np.float32)
+        self.index_t_ = self.vectorizer_.fit_transform([str(x) for x in labels]).T.tocsr()
+        self.codes_, inverse = np.unique(np.asarray(codes, dtype=str), return_inverse=True)
+        self.label_codes_ = inverse.astype(np.int32)
+        return self
+
+    def query_batch(self, texts: Iterable[str], top: int = 5, chunk_size: int = 512) -> list[list[Match]]:
+        """Best ``top`` codes per text (label = the code itself; score = cosine)."""
+        texts = [str(t) for t in texts]
+        out: list[list[Match]] = []
+        n_codes = len(self.codes_)
+        for start in range(0, len(texts), chunk_size):
+            scores = (self.vectorizer_.transform(texts[start : start + chunk_size]) @ self.index_t_).toarray()
+            for row in scores:
+                per_code = np.zeros(n_codes, dtype=np.float32)
+                np.maximum.at(per_code, self.label_codes_, row)
+                best = _top_k(per_code, min(top, n_codes))
+                out.append([Match(str(self.codes_[c]), str(self.codes_[c]), float(per_code[c])) for c in best])
+        return out
+
+    def query(self, text: str, top: int = 5) -> list[Match]:
+        """Best ``top`` codes for one text."""
+        return self.query_batch([text], top=top)[0]
