@@ -180,6 +180,9 @@ USE_TZ = True
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# In development and tests files are served from the app folders; production runs collectstatic.
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
+WHITENOISE_AUTOREFRESH = DEBUG or TESTING
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -192,7 +195,7 @@ STORAGES = {
 }
 
 # --- Security -------------------------------------------------------------------------------
-SECURE_SSL = env_bool("SECURE_SSL", not DEBUG)
+SECURE_SSL = env_bool("SECURE_SSL", not (DEBUG or TESTING))
 SESSION_COOKIE_SECURE = SECURE_SSL
 CSRF_COOKIE_SECURE = SECURE_SSL
 SESSION_COOKIE_HTTPONLY = True
@@ -233,3 +236,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"axes": {"level": "ERROR"}},  # axes would log usernames and IPs
 }
+
+if TESTING:
+    # Fast hashing in tests only: the suite creates many users.
+    PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -33,8 +33,8 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs=attrs, format=DATETIME_LOCAL_FORMAT)
 
 
-def _blank(choices, label=_("Toutes")):
-    return [("", label), *choices]
+def _blank(choices):
+    return [("", _("Toutes")), *choices]
 
 
 def now_local_minute() -> datetime.datetime:
@@ -84,7 +84,9 @@ class VersionedForm(forms.Form):
 class ChangeStageForm(VersionedForm):
     stage = forms.ChoiceField(
         label=_("Nouvelle étape"),
-        error_messages={"invalid_choice": _("Ce changement d'étape n'est pas possible depuis l'étape actuelle.")},
+        error_messages={
+            "invalid_choice": _("Ce changement d'étape n'est pas possible depuis l'étape actuelle.")
+        },
     )
     reason = forms.CharField(label=_("Motif (facultatif)"), required=False, max_length=300)
 
@@ -126,7 +128,9 @@ def case_colleagues(organisation_id: int):
     user_ids = Membership.objects.filter(
         organisation_id=organisation_id, role__in=CASE_ROLES, is_active=True
     ).values("user_id")
-    return get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("last_name", "first_name")
+    return (
+        get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("last_name", "first_name")
+    )
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -168,8 +172,12 @@ class RecordContactForm(forms.Form):
         label=_("Initiative"), choices=Contact.Direction.choices, initial=Contact.Direction.OUTBOUND
     )
     occurred_at = forms.DateTimeField(label=_("Date et heure"), widget=DateTimeLocalInput)
-    duration_minutes = forms.IntegerField(label=_("Durée (minutes)"), required=False, min_value=1, max_value=600)
-    summary = forms.CharField(label=_("Compte rendu"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    duration_minutes = forms.IntegerField(
+        label=_("Durée (minutes)"), required=False, min_value=1, max_value=600
+    )
+    summary = forms.CharField(
+        label=_("Compte rendu"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
     section = forms.ChoiceField(label=_("Rubrique"), choices=Section.choices, initial=Section.GENERAL)
 
     def __init__(self, *args, can_see_sensitive: bool, **kwargs):
@@ -191,7 +199,9 @@ class RecordContactForm(forms.Form):
 class PlanAppointmentForm(forms.Form):
     scheduled_at = forms.DateTimeField(label=_("Date et heure"), widget=DateTimeLocalInput)
     channel = forms.ChoiceField(label=_("Canal"), choices=Channel.choices, initial=Channel.IN_PERSON)
-    duration_minutes = forms.IntegerField(label=_("Durée prévue (minutes)"), min_value=5, max_value=600, initial=45)
+    duration_minutes = forms.IntegerField(
+        label=_("Durée prévue (minutes)"), min_value=5, max_value=600, initial=45
+    )
     purpose = forms.CharField(label=_("Objet"), required=False, max_length=200)
 
     def clean_scheduled_at(self):
@@ -219,7 +229,9 @@ class UpdateAppointmentForm(forms.Form):
             (Outcome.CANCELLED_BY_STAFF, _("Annulé par la structure")),
         ],
     )
-    summary = forms.CharField(label=_("Compte rendu"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    summary = forms.CharField(
+        label=_("Compte rendu"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
 
 
 class AddFollowUpMemberForm(forms.Form):
@@ -231,7 +243,9 @@ class AddFollowUpMemberForm(forms.Form):
     organisation = forms.ChoiceField(label=_("Organisation"), required=False, choices=[])
     role = forms.CharField(label=_("Rôle auprès de la personne"), max_length=100)
     access_level = forms.ChoiceField(
-        label=_("Accès"), choices=FollowUpMember.AccessLevel.choices, initial=FollowUpMember.AccessLevel.STANDARD
+        label=_("Accès"),
+        choices=FollowUpMember.AccessLevel.choices,
+        initial=FollowUpMember.AccessLevel.STANDARD,
     )
 
     def __init__(self, *args, **kwargs):
@@ -261,7 +275,9 @@ class AddFollowUpMemberForm(forms.Form):
     def clean(self):
         cleaned = super().clean()
         if "identifier" in cleaned and self.professional is None:
-            self.add_error("identifier", _("Aucun compte actif ne correspond à cet identifiant ou ce courriel."))
+            self.add_error(
+                "identifier", _("Aucun compte actif ne correspond à cet identifiant ou ce courriel.")
+            )
             return cleaned
         if self.professional is None:
             return cleaned
@@ -272,12 +288,15 @@ class AddFollowUpMemberForm(forms.Form):
         chosen = cleaned.get("organisation")
         if chosen:
             if int(chosen) not in org_ids:
-                self.add_error("organisation", _("Ce ou cette professionnel·le n'appartient pas à cette organisation."))
+                self.add_error(
+                    "organisation", _("Ce ou cette professionnel·le n'appartient pas à cette organisation.")
+                )
         elif len(org_ids) == 1:
             cleaned["organisation"] = str(next(iter(org_ids)))
         else:
             self.add_error(
-                "organisation", _("Ce ou cette professionnel·le appartient à plusieurs organisations : choisissez-en une.")
+                "organisation",
+                _("Ce ou cette professionnel·le appartient à plusieurs organisations : choisissez-en une."),
             )
         if cleaned.get("organisation"):
             cleaned["organisation_obj"] = next(
@@ -303,12 +322,16 @@ class OpenEpisodeForm(forms.Form):
         self.fields["organisation"].queryset = Organisation.objects.filter(pk__in=org_ids)
         if len(org_ids) == 1:
             self.initial.setdefault("organisation", org_ids[0])
-        self.fields["referent"].queryset = get_user_model().objects.filter(
-            pk__in=Membership.objects.filter(
-                organisation_id__in=org_ids, role__in=CASE_ROLES, is_active=True
-            ).values("user_id"),
-            is_active=True,
-        ).order_by("last_name", "first_name")
+        self.fields["referent"].queryset = (
+            get_user_model()
+            .objects.filter(
+                pk__in=Membership.objects.filter(
+                    organisation_id__in=org_ids, role__in=CASE_ROLES, is_active=True
+                ).values("user_id"),
+                is_active=True,
+            )
+            .order_by("last_name", "first_name")
+        )
         self.fields["referent"].help_text = _("Vous-même si rien n'est choisi.")
         self.initial.setdefault("referent", user.pk)
         self.fields["site"].queryset = Site.objects.filter(organisation_id__in=org_ids).order_by("name")

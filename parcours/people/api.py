@@ -53,25 +53,26 @@ class Pagination(LimitOffsetPagination):
         super().__init__(max_limit=MAX_LIMIT, **kwargs)
 
 
-IdPath = Path(..., ge=1, le=MAX_ID)
-
-
 def get_person_for_user(request, public_id: uuid.UUID) -> Person:
     return get_object_or_404(Person.objects.visible_to(request.auth), public_id=public_id)
 
 
 def require_file_holder(user, person: Person) -> None:
     """Writes on a person: counselors and managers of an organisation with an open episode for them."""
-    if not SupportEpisode.objects.open().filter(
-        person=person, organisation_id__in=user.case_organisation_ids()
-    ).exists():
+    if (
+        not SupportEpisode.objects.open()
+        .filter(person=person, organisation_id__in=user.case_organisation_ids())
+        .exists()
+    ):
         raise PermissionDenied("only the organisations holding an open episode may change this file")
 
 
 def sensitive_episodes(user):
     """Visible episodes on which the user may see sensitive sections (as `SupportEpisode.can_see_sensitive`)."""
-    granted = FollowUpMember.objects.active().with_consent().filter(
-        user=user, access_level=FollowUpMember.AccessLevel.SENSITIVE, episode=OuterRef("pk")
+    granted = (
+        FollowUpMember.objects.active()
+        .with_consent()
+        .filter(user=user, access_level=FollowUpMember.AccessLevel.SENSITIVE, episode=OuterRef("pk"))
     )
     return SupportEpisode.objects.visible_to(user).filter(Q(referent=user) | Exists(granted))
 
@@ -115,7 +116,9 @@ def find_duplicates(user, *, first_name: str, last_name: str, birth_date: dateti
     candidates = duplicate_candidates(user)
     if exclude is not None:
         candidates = candidates.exclude(pk=exclude.pk)
-    matches = candidates.possible_duplicates(first_name=first_name, last_name=last_name, birth_date=birth_date)
+    matches = candidates.possible_duplicates(
+        first_name=first_name, last_name=last_name, birth_date=birth_date
+    )
     visible = set(
         Person.objects.visible_to(user).filter(pk__in=[p.pk for p, _ in matches]).values_list("pk", flat=True)
     )
@@ -178,9 +181,9 @@ def list_persons(
 @router.get("/persons/duplicates", response=list[DuplicateOut], url_name="person_duplicates")
 def search_duplicates(
     request,
+    birth_date: datetime.date,
     first_name: str = Query(..., min_length=1, max_length=100, pattern=NO_NUL),
     last_name: str = Query(..., min_length=1, max_length=100, pattern=NO_NUL),
-    birth_date: datetime.date = Query(...),
 ):
     """Possible duplicates before creating a person (same birth date, close names)."""
     return find_duplicates(request.auth, first_name=first_name, last_name=last_name, birth_date=birth_date)
@@ -295,10 +298,12 @@ def give_consent(request, public_id: uuid.UUID, payload: ConsentIn):
 
 
 @router.post("/consents/{consent_id}/withdraw", response=ConsentOut, url_name="consent_withdraw")
-def withdraw_consent(request, consent_id: int = IdPath):
+def withdraw_consent(request, consent_id: int = Path(..., ge=1, le=MAX_ID)):
     user = request.auth
     consent = get_object_or_404(
-        Consent.objects.filter(person__in=Person.objects.visible_to(user)).select_related("organisation", "person"),
+        Consent.objects.filter(person__in=Person.objects.visible_to(user)).select_related(
+            "organisation", "person"
+        ),
         pk=consent_id,
     )
     require_file_holder(user, consent.person)

@@ -72,7 +72,11 @@ class PersonForm(forms.ModelForm):
 
     def person_fields(self) -> dict:
         """Cleaned values accepted by people.actions.create_person / update_person (status apart)."""
-        return {name: value for name, value in self.cleaned_data.items() if name != "status"}
+        return {
+            name: value
+            for name, value in self.cleaned_data.items()
+            if name not in {"status", "version", "confirm_new"}
+        }
 
 
 class CreatePersonForm(PersonForm):
@@ -91,7 +95,9 @@ class EditPersonForm(PersonForm):
 
 class ConsentForm(forms.Form):
     organisation = forms.ChoiceField(label=_("Organisation"), choices=[])
-    scope = forms.ChoiceField(label=_("Portée"), choices=Consent.Scope.choices, initial=Consent.Scope.CASE_FILE)
+    scope = forms.ChoiceField(
+        label=_("Portée"), choices=Consent.Scope.choices, initial=Consent.Scope.CASE_FILE
+    )
     note = forms.CharField(label=_("Précision (facultatif)"), required=False, max_length=300)
 
     def __init__(self, *args, organisations, **kwargs):

@@ -17,6 +17,28 @@ from parcours.cases.models import Approach, Intensity
 from parcours.people.models import Channel, Consent, DigitalAutonomy, Sex, Status
 
 
+def _reject_nul(value):
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("text must not contain NUL characters")
+    elif isinstance(value, dict):
+        for item in value.values():
+            _reject_nul(item)
+    elif isinstance(value, list):
+        for item in value:
+            _reject_nul(item)
+    return value
+
+
+class InputSchema(Schema):
+    """Base of every request body: refuses NUL characters, which PostgreSQL cannot store."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def reject_nul_characters(cls, data):
+        return _reject_nul(data)
+
+
 def _check_email(value: str | None) -> str | None:
     if value:
         try:
@@ -29,6 +51,14 @@ def _check_email(value: str | None) -> str | None:
 def _check_birth_date(value: datetime.date | None) -> datetime.date | None:
     if value is not None and not (datetime.date(1900, 1, 1) <= value <= timezone.localdate()):
         raise ValueError("birth date must be between 1900-01-01 and today")
+    return value
+
+
+def _strip_name(value: str | None) -> str | None:
+    if value is not None:
+        value = value.strip()
+        if not value:
+            raise ValueError("must not be blank")
     return value
 
 
@@ -74,12 +104,16 @@ class PersonDetailOut(PersonOut):
     can_see_sensitive: bool
     disability_recognition: bool | None
     can_edit: bool
-    episodes: list[EpisodeSummary]
+    episodes: list[EpisodeSummary] = Field(..., alias="visible_episodes")
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
+    @staticmethod
+    def resolve_disability_recognition(obj) -> bool | None:
+        return obj.disability_recognition if obj.can_see_sensitive else None
 
-class _PersonFields(Schema):
+
+class _PersonFields(InputSchema):
     sex: Sex = Sex.OTHER
     email: str = Field("", max_length=254)
     phone: str = Field("", max_length=20)
@@ -94,7 +128,7 @@ class _PersonFields(Schema):
     validate_email_field = field_validator("email")(_check_email)
 
 
-class EpisodeOpenIn(Schema):
+class EpisodeOpenIn(InputSchema):
     """The episode opened with a new person. `organisation` may be left out when the caller is a
     counselor or manager of exactly one organisation."""
 
@@ -111,24 +145,20 @@ class PersonIn(_PersonFields):
     status: Status = Status.JOB_SEEKER
     episode: EpisodeOpenIn = Field(default_factory=EpisodeOpenIn)
     ignore_duplicates: bool = Field(
-        False, description="Créer même si des doublons possibles existent (sinon 409 avec leurs identifiants)."
+        False,
+        description="Créer même si des doublons possibles existent (sinon 409 avec leurs identifiants).",
     )
 
     validate_birth_date = field_validator("birth_date")(_check_birth_date)
 
-    @field_validator("first_name", "last_name")
-    @classmethod
-    def strip_names(cls, value: str) -> str:
-        if not value.strip():
-            raise ValueError("must not be blank")
-        return value.strip()
+    strip_names = field_validator("first_name", "last_name")(_strip_name)
 
 
 # Fields that a PATCH may set to null: the others must be left out rather than nulled.
 NULLABLE_PATCH_FIELDS = {"commune"}
 
 
-class PersonPatch(Schema):
+class PersonPatch(InputSchema):
     """Only the fields sent are changed; `version` is the one read with the person (409 if stale)."""
 
     version: int = Field(..., ge=1)
@@ -148,6 +178,7 @@ class PersonPatch(Schema):
 
     validate_email_field = field_validator("email")(_check_email)
     validate_birth_date = field_validator("birth_date")(_check_birth_date)
+    strip_names = field_validator("first_name", "last_name")(_strip_name)
 
     @model_validator(mode="after")
     def reject_null_for_required(self):
@@ -157,12 +188,12 @@ class PersonPatch(Schema):
         return self
 
 
-class StatusIn(Schema):
+class StatusIn(InputSchema):
     status: Status
     since: datetime.date | None = None
 
 
-class ConsentIn(Schema):
+class ConsentIn(InputSchema):
     organisation: uuid.UUID
     scope: Consent.Scope
     note: str = Field("", max_length=300)
@@ -185,4 +216,6 @@ class DuplicateOut(Schema):
     last_name: str
     birth_date: datetime.date
     score: int
-    is_visible: bool = Field(..., description="Le dossier est consultable (sinon : ouvrir un accompagnement).")
+    is_visible: bool = Field(
+        ..., description="Le dossier est consultable (sinon : ouvrir un accompagnement)."
+    )

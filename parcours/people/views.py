@@ -1,1 +1,565 @@
-"""HTML views."""
+"""HTML views of a person's record: the person page (identity, episodes, timeline), creation with
+duplicate detection, identity edit, consents."""
+
+import logging
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef, Prefetch, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from parcours.cases import actions as case_actions
+from parcours.cases.forms import (
+    AddFollowUpMemberForm,
+    ChangeIntensityForm,
+    ChangeStageForm,
+    CloseEpisodeForm,
+    HandOverForm,
+    OpenEpisodeForm,
+    PlanAppointmentForm,
+    RecordContactForm,
+    UpdateAppointmentForm,
+    case_colleagues,
+)
+from parcours.cases.models import (
+    Appointment,
+    Approach,
+    CaseEvent,
+    ConcurrentEditError,
+    Contact,
+    EndReason,
+    FollowUpMember,
+    Intensity,
+    ReferentAssignment,
+    Stage,
+    StageTransition,
+    SupportEpisode,
+)
+from parcours.organisations.models import Organisation
+from parcours.people import actions as people_actions
+from parcours.people.forms import ConsentForm, CreatePersonForm, EditPersonForm
+from parcours.people.models import Channel, Consent, Person, Status
+
+logger = logging.getLogger(__name__)
+
+
+# --- Access helpers -------------------------------------------------------------------------
+
+
+def get_person_for_user(request: HttpRequest, public_id) -> Person:
+    """The person if the user may see them, else 404."""
+    return get_object_or_404(
+        Person.objects.visible_to(request.user).select_related("commune"), public_id=public_id
+    )
+
+
+def reachable_people(user):
+    """People the user's organisations can reach when looking for duplicates or reopening an
+    episode: those visible to the user, plus anyone who ever had an episode with one of the user's
+    case organisations. People known only to other organisations are never included."""
+    had_episode = Exists(
+        SupportEpisode.objects.filter(person=OuterRef("pk"), organisation_id__in=user.case_organisation_ids())
+    )
+    return Person.objects.filter(Q(pk__in=Person.objects.visible_to(user).values("pk")) | had_episode)
+
+
+def managed_open_episodes(user, person):
+    """Open episodes of the person in the user's case organisations: where the user may act."""
+    return SupportEpisode.objects.open().filter(
+        person=person, organisation_id__in=user.case_organisation_ids()
+    )
+
+
+def require_person_manager(user, person) -> None:
+    if not managed_open_episodes(user, person).exists():
+        raise PermissionDenied
+
+
+def can_see_sensitive_for_person(user, person) -> bool:
+    return any(
+        episode.can_see_sensitive(user)
+        for episode in SupportEpisode.objects.visible_to(user).open().filter(person=person)
+    )
+
+
+def consent_organisations(user, person) -> list[Organisation]:
+    """Organisations whose consents the user may read and record: their own case organisations and
+    those of the professionals following the person's visible episodes."""
+    member_orgs = FollowUpMember.objects.filter(
+        episode__in=SupportEpisode.objects.visible_to(user).filter(person=person)
+    ).values("organisation_id")
+    return list(
+        Organisation.objects.filter(Q(pk__in=user.case_organisation_ids()) | Q(pk__in=member_orgs)).order_by(
+            "name"
+        )
+    )
+
+
+# --- Person page ----------------------------------------------------------------------------
+
+
+def _timeline_context(request: HttpRequest, person: Person) -> dict:
+    events = (
+        CaseEvent.objects.visible_to(request.user)
+        .filter(person=person)
+        .select_related("actor", "episode__organisation")
+        .order_by("-at", "-pk")
+    )
+    page = Paginator(events, settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("evenements"))
+    describe_events(list(page.object_list), user=request.user)
+    return {"timeline_page": page}
+
+
+def _episode_forms(episode, *, user, colleagues, bound: dict) -> dict:
+    """Every form of an episode section; a bound form (after an error) replaces its blank twin."""
+    prefix = f"ep{episode.pk}"
+    forms = {
+        "contact": RecordContactForm(
+            can_see_sensitive=episode.sensitive_allowed, auto_id=f"{prefix}-contact-%s"
+        ),
+        "appointment": PlanAppointmentForm(auto_id=f"{prefix}-appointment-%s"),
+        "stage": ChangeStageForm(episode=episode, auto_id=f"{prefix}-stage-%s"),
+        "intensity": ChangeIntensityForm(episode=episode, auto_id=f"{prefix}-intensity-%s"),
+        "hand_over": HandOverForm(episode=episode, colleagues=colleagues, auto_id=f"{prefix}-handover-%s"),
+        "close": CloseEpisodeForm(episode=episode, auto_id=f"{prefix}-close-%s"),
+        "follow_up": AddFollowUpMemberForm(auto_id=f"{prefix}-follow-%s"),
+    }
+    for (episode_pk, name), form in bound.items():
+        if episode_pk == episode.pk:
+            forms[name] = form
+    return forms
+
+
+def render_person_page(
+    request: HttpRequest, person: Person, *, bound: dict | None = None, status: int = 200
+) -> HttpResponse:
+    """The person page. Cases views call it again with a bound form (and its errors) when a change
+    made from this page fails, so nothing typed is lost."""
+    user = request.user
+    case_actions.log_access(person, user=user, route="people:detail")
+    if request.htmx and request.htmx.target == "timeline":
+        return render(
+            request, "people/detail.html#timeline", {"person": person, **_timeline_context(request, person)}
+        )
+
+    org_ids = set(user.case_organisation_ids())
+    episodes = list(
+        SupportEpisode.objects.visible_to(user)
+        .filter(person=person)
+        .select_related("organisation", "site", "referent")
+        .prefetch_related(
+            Prefetch(
+                "referent_assignments",
+                queryset=ReferentAssignment.objects.select_related("referent", "assigned_by").order_by(
+                    "started_at"
+                ),
+            ),
+            Prefetch(
+                "follow_up_members",
+                queryset=FollowUpMember.objects.filter(ended_at__isnull=True)
+                .select_related("user", "organisation")
+                .order_by("started_at"),
+                to_attr="current_members",
+            ),
+            Prefetch(
+                "transitions",
+                queryset=StageTransition.objects.select_related("by").order_by("at", "pk"),
+            ),
+        )
+        .order_by(F("ended_on").desc(nulls_first=True), "-started_on")
+    )
+    consent_orgs = consent_organisations(user, person)
+    consents = list(
+        Consent.objects.filter(person=person, organisation__in=consent_orgs)
+        .select_related("organisation", "recorded_by")
+        .order_by("withdrawn_at", "-given_at")
+    )
+    consented_orgs = {
+        c.organisation_id for c in consents if c.is_active and c.scope == Consent.Scope.CASE_FILE
+    }
+    colleagues_by_org: dict[int, list] = {}
+    open_panel = request.GET.get("contact", "")
+    for episode in episodes:
+        episode.can_manage = episode.is_open and episode.organisation_id in org_ids
+        episode.sensitive_allowed = episode.can_see_sensitive(user)
+        episode.panel_open = open_panel == str(episode.public_id)
+        for follow_up in episode.current_members:
+            follow_up.has_consent = follow_up.organisation_id in consented_orgs
+        if episode.can_manage:
+            if episode.organisation_id not in colleagues_by_org:
+                colleagues_by_org[episode.organisation_id] = list(case_colleagues(episode.organisation_id))
+            episode.forms = _episode_forms(
+                episode, user=user, colleagues=colleagues_by_org[episode.organisation_id], bound=bound or {}
+            )
+    can_manage_person = any(e.can_manage for e in episodes)
+    appointments = list(
+        Appointment.objects.visible_to(user)
+        .filter(episode__person=person, status=Appointment.Status.PLANNED)
+        .select_related("with_user", "episode__organisation")
+        .order_by("scheduled_at")[:20]
+    )
+    for appointment in appointments:
+        appointment.can_manage = appointment.episode.organisation_id in org_ids
+        appointment.update_form = UpdateAppointmentForm(auto_id=f"appt{appointment.pk}-%s")
+    context = {
+        "person": person,
+        "episodes": episodes,
+        "can_manage_person": can_manage_person,
+        "show_sensitive": any(e.sensitive_allowed for e in episodes if e.is_open),
+        "status_periods": list(person.status_periods.select_related("recorded_by")[:12]),
+        "consents": consents,
+        "consent_form": ConsentForm(organisations=consent_orgs, auto_id="consent-%s")
+        if can_manage_person
+        else None,
+        "appointments": appointments,
+        **_timeline_context(request, person),
+    }
+    return render(request, "people/detail.html", context, status=status)
+
+
+@require_GET
+def person_detail(request: HttpRequest, public_id) -> HttpResponse:
+    return render_person_page(request, get_person_for_user(request, public_id))
+
+
+# --- Creation with duplicate detection -------------------------------------------------------
+
+
+def _describe_candidates(user, candidates: list[tuple[Person, int]]) -> list[dict]:
+    ids = [p.pk for p, _score in candidates]
+    visible = set(Person.objects.visible_to(user).filter(pk__in=ids).values_list("pk", flat=True))
+    with_open_episode = set(
+        SupportEpisode.objects.open()
+        .filter(person_id__in=ids, organisation_id__in=user.case_organisation_ids())
+        .values_list("person_id", flat=True)
+    )
+    return [
+        {
+            "person": p,
+            "score": score,
+            "visible": p.pk in visible,
+            "has_open_episode": p.pk in with_open_episode,
+        }
+        for p, score in candidates
+    ]
+
+
+@require_http_methods(["GET", "POST"])
+def create_person(request: HttpRequest) -> HttpResponse:
+    """Step 1: the form. On submit, possible duplicates among the people the user's organisations
+    can reach are shown first; "créer quand même" submits again with everything typed."""
+    user = request.user
+    if not user.case_organisation_ids():
+        raise PermissionDenied
+    data = request.POST if request.method == "POST" else None
+    person_form = CreatePersonForm(data, auto_id="person-%s")
+    episode_form = OpenEpisodeForm(data, user=user, auto_id="episode-%s")
+    candidates: list[dict] = []
+    status = 200
+    if data is not None:
+        person_ok, episode_ok = person_form.is_valid(), episode_form.is_valid()
+        status = 400
+        if person_ok and episode_ok:
+            fields = person_form.person_fields()
+            if not person_form.cleaned_data["confirm_new"]:
+                found = reachable_people(user).possible_duplicates(
+                    first_name=fields["first_name"],
+                    last_name=fields["last_name"],
+                    birth_date=fields["birth_date"],
+                )
+                candidates = _describe_candidates(user, found)
+            if candidates:
+                status = 200
+            else:
+                person = _create_and_open(request, person_form, episode_form, fields)
+                if person is not None:
+                    messages.success(request, _("Personne enregistrée et accompagnement ouvert."))
+                    return redirect("people:detail", public_id=person.public_id)
+    context = {"person_form": person_form, "episode_form": episode_form, "candidates": candidates}
+    return render(request, "people/create.html", context, status=status)
+
+
+def _create_and_open(request, person_form, episode_form, fields: dict) -> Person | None:
+    user = request.user
+    episode_data = episode_form.cleaned_data
+    try:
+        with transaction.atomic():
+            person = people_actions.create_person(
+                by=user, status=person_form.cleaned_data["status"], **fields
+            )
+            case_actions.open_episode(
+                person,
+                by=user,
+                organisation=episode_data["organisation"],
+                referent=episode_data.get("referent") or user,
+                intensity=episode_data["intensity"],
+                approach=episode_data["approach"],
+                site=episode_data.get("site"),
+            )
+    except ValidationError as exc:
+        episode_form.add_error(
+            None, _("Impossible d'ouvrir l'accompagnement : %(detail)s") % {"detail": "; ".join(exc.messages)}
+        )
+        return None
+    logger.info("person=%s created with episode by=%s", person.pk, user.pk)
+    return person
+
+
+# --- Identity edit ---------------------------------------------------------------------------
+
+
+def _display_value(person: Person, name: str) -> str:
+    value = getattr(person, name)
+    if name == "preferred_channels":
+        return ", ".join(person.get_preferred_channels_display()) or "—"
+    if hasattr(person, f"get_{name}_display"):
+        return str(getattr(person, f"get_{name}_display")())
+    if isinstance(value, bool):
+        return _("oui") if value else _("non")
+    return str(value) if value not in (None, "") else "—"
+
+
+@require_http_methods(["GET", "POST"])
+def edit_person(request: HttpRequest, public_id) -> HttpResponse:
+    person = get_person_for_user(request, public_id)
+    user = request.user
+    require_person_manager(user, person)
+    sensitive = can_see_sensitive_for_person(user, person)
+    conflicts: list[tuple[str, str]] = []
+    status = 200
+    if request.method == "GET":
+        case_actions.log_access(person, user=user, route="people:edit")
+        form = EditPersonForm(instance=person, can_see_sensitive=sensitive, auto_id="person-%s")
+        return render(request, "people/edit.html", {"person": person, "form": form})
+    # The form works on its own copy: ModelForm validation writes the typed values into its instance.
+    form = EditPersonForm(
+        request.POST,
+        instance=Person.objects.get(pk=person.pk),
+        can_see_sensitive=sensitive,
+        auto_id="person-%s",
+    )
+    if form.is_valid():
+        try:
+            with transaction.atomic():
+                updated = people_actions.update_person(
+                    person, by=user, expected_version=form.cleaned_data["version"], **form.person_fields()
+                )
+                people_actions.change_status(updated, by=user, status=form.cleaned_data["status"])
+        except ConcurrentEditError:
+            current = Person.objects.select_related("commune").get(pk=person.pk)
+            typed = form.instance
+            conflicts = [
+                (str(form.fields[name].label), _display_value(current, name))
+                for name in form.person_fields()
+                if getattr(current, name) != getattr(typed, name)
+            ]
+            if current.status != form.cleaned_data["status"]:
+                conflicts.append((str(form.fields["status"].label), current.get_status_display()))
+            # The typed values stay; the hidden version moves on so that submitting again, after
+            # reading the differences, is a deliberate choice.
+            data = request.POST.copy()
+            data["version"] = current.version
+            form = EditPersonForm(data, instance=current, can_see_sensitive=sensitive, auto_id="person-%s")
+            form.is_valid()
+            form.add_error(
+                None,
+                _(
+                    "Quelqu'un a modifié cette fiche pendant que vous la modifiiez. Rien n'a été enregistré : "
+                    "vérifiez les valeurs enregistrées entre-temps ci-dessous, puis validez à nouveau si vos "
+                    "modifications doivent les remplacer."
+                ),
+            )
+            status = 409
+        else:
+            messages.success(request, _("Fiche mise à jour."))
+            return redirect("people:detail", public_id=person.public_id)
+    else:
+        status = 400
+    return render(
+        request, "people/edit.html", {"person": person, "form": form, "conflicts": conflicts}, status=status
+    )
+
+
+# --- Consents ---------------------------------------------------------------------------------
+
+
+@require_POST
+def give_consent(request: HttpRequest, public_id) -> HttpResponse:
+    person = get_person_for_user(request, public_id)
+    require_person_manager(request.user, person)
+    form = ConsentForm(request.POST, organisations=consent_organisations(request.user, person))
+    if form.is_valid():
+        people_actions.give_consent(
+            person,
+            by=request.user,
+            organisation=form.cleaned_data["organisation"],
+            scope=form.cleaned_data["scope"],
+            note=form.cleaned_data["note"],
+        )
+        messages.success(request, _("Consentement enregistré."))
+    else:
+        messages.error(
+            request, _("Consentement non enregistré : choisissez une organisation et une portée valides.")
+        )
+    return redirect(reverse("people:detail", kwargs={"public_id": person.public_id}) + "#consents")
+
+
+@require_POST
+def withdraw_consent(request: HttpRequest, public_id, consent_id: int) -> HttpResponse:
+    person = get_person_for_user(request, public_id)
+    require_person_manager(request.user, person)
+    consent = get_object_or_404(
+        Consent.objects.filter(person=person, organisation__in=consent_organisations(request.user, person)),
+        pk=consent_id,
+    )
+    people_actions.withdraw_consent(consent, by=request.user)
+    messages.success(request, _("Consentement retiré."))
+    return redirect(reverse("people:detail", kwargs={"public_id": person.public_id}) + "#consents")
+
+
+# --- Timeline: readable events, with what they reference fetched in bulk ----------------------
+
+
+def _label(choices, value) -> str:
+    return str(dict(choices).get(value, value or "—"))
+
+
+def _when(value) -> str:
+    if isinstance(value, str):
+        value = parse_datetime(value)
+    if value is None:
+        return "—"
+    return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
+
+
+def describe_events(events: list[CaseEvent], *, user) -> None:
+    """Set `event.details` (one readable line) and `event.summary` (a contact's report) on each
+    event. Contacts, appointments, people and organisations named in event.data are read with one
+    query per kind, whatever the number of events."""
+
+    def ids(key, kinds=None):
+        return {
+            e.data[key]
+            for e in events
+            if isinstance(e.data.get(key), int) and (kinds is None or e.kind in kinds)
+        }
+
+    user_ids = ids("referent") | ids("user") | ids("from", {CaseEvent.Kind.REFERENT_CHANGED}) | ids("to")
+    users = {u.pk: u for u in get_user_model().objects.filter(pk__in=user_ids)} if user_ids else {}
+    org_ids = ids("organisation")
+    orgs = dict(Organisation.objects.filter(pk__in=org_ids).values_list("pk", "name")) if org_ids else {}
+    contact_ids = ids("contact")
+    contacts = (
+        {c.pk: c for c in Contact.objects.visible_to(user).filter(pk__in=contact_ids)} if contact_ids else {}
+    )
+    appointment_ids = ids("appointment")
+    appointments = (
+        {a.pk: a for a in Appointment.objects.visible_to(user).filter(pk__in=appointment_ids)}
+        if appointment_ids
+        else {}
+    )
+
+    def who(pk) -> str:
+        found = users.get(pk)
+        return (found.get_full_name() or found.username) if found else "—"
+
+    kind = CaseEvent.Kind
+    for event in events:
+        data, details, event.summary = event.data or {}, "", ""
+        if event.kind == kind.PERSON_UPDATED:
+            labels = [str(Person._meta.get_field(f).verbose_name) for f in data.get("fields", [])]
+            details = _("Champs modifiés : %(fields)s") % {"fields": ", ".join(labels)}
+        elif event.kind == kind.STATUS_CHANGED:
+            details = _("Situation : %(from)s → %(to)s") % {
+                "from": _label(Status.choices, data.get("from")),
+                "to": _label(Status.choices, data.get("to")),
+            }
+        elif event.kind in (kind.CONSENT_GIVEN, kind.CONSENT_WITHDRAWN):
+            details = f"{orgs.get(data.get('organisation'), '—')} — {_label(Consent.Scope.choices, data.get('scope'))}"
+        elif event.kind == kind.EPISODE_OPENED:
+            details = _(
+                "%(org)s ; référent·e : %(referent)s ; intensité : %(intensity)s ; approche : %(approach)s"
+            ) % {
+                "org": orgs.get(data.get("organisation"), "—"),
+                "referent": who(data.get("referent")),
+                "intensity": _label(Intensity.choices, data.get("intensity")),
+                "approach": _label(Approach.choices, data.get("approach")),
+            }
+        elif event.kind == kind.STAGE_CHANGED:
+            details = _("Étape : %(from)s → %(to)s") % {
+                "from": _label(Stage.choices, data.get("from")),
+                "to": _label(Stage.choices, data.get("to")),
+            }
+        elif event.kind == kind.INTENSITY_CHANGED:
+            before, after = data.get("from") or {}, data.get("to") or {}
+            details = _(
+                "Intensité : %(from)s (%(from_days)s j) → %(to)s (%(to_days)s j) ; approche : %(approach)s ; motif : %(reason)s"
+            ) % {
+                "from": _label(Intensity.choices, before.get("intensity")),
+                "from_days": before.get("days", "—"),
+                "to": _label(Intensity.choices, after.get("intensity")),
+                "to_days": after.get("days", "—"),
+                "approach": _label(Approach.choices, after.get("approach")),
+                "reason": data.get("reason", "—"),
+            }
+        elif event.kind == kind.REFERENT_CHANGED:
+            details = _("Référent·e : %(from)s → %(to)s ; motif : %(reason)s") % {
+                "from": who(data.get("from")),
+                "to": who(data.get("to")),
+                "reason": data.get("reason", "—"),
+            }
+        elif event.kind == kind.EPISODE_CLOSED:
+            details = _("Motif de fin : %(reason)s (étape précédente : %(stage)s)") % {
+                "reason": _label(EndReason.choices, data.get("reason")),
+                "stage": _label(Stage.choices, data.get("from")),
+            }
+        elif event.kind == kind.FOLLOWER_ADDED:
+            details = _("%(user)s (%(org)s), accès : %(access)s") % {
+                "user": who(data.get("user")),
+                "org": orgs.get(data.get("organisation"), "—"),
+                "access": _label(FollowUpMember.AccessLevel.choices, data.get("access")),
+            }
+        elif event.kind == kind.FOLLOWER_REMOVED:
+            details = who(data.get("user"))
+        elif event.kind == kind.CONTACT_RECORDED:
+            contact = contacts.get(data.get("contact"))
+            if contact is not None:
+                parts = [contact.get_channel_display(), contact.get_direction_display()]
+                if contact.duration_minutes:
+                    parts.append(_("%(minutes)s min") % {"minutes": contact.duration_minutes})
+                if contact.section != "general":
+                    parts.append(_("rubrique %(section)s") % {"section": contact.get_section_display()})
+                details, event.summary = " ; ".join(parts), contact.summary
+            else:
+                details = _label(Channel.choices, data.get("channel"))
+        elif event.kind in (
+            kind.APPOINTMENT_PLANNED,
+            kind.APPOINTMENT_HELD,
+            kind.APPOINTMENT_MISSED,
+            kind.APPOINTMENT_CANCELLED,
+        ):
+            appointment = appointments.get(data.get("appointment"))
+            if appointment is not None:
+                details = _("Rendez-vous du %(when)s (%(channel)s)") % {
+                    "when": _when(appointment.scheduled_at),
+                    "channel": appointment.get_channel_display(),
+                }
+                if appointment.purpose:
+                    details += f" — {appointment.purpose}"
+            else:
+                details = _when(data.get("scheduled_at"))
+            if data.get("cancelled_by"):
+                details += " ; " + _("annulé par : %(who)s") % {
+                    "who": _label(Appointment.CancelledBy.choices, data["cancelled_by"])
+                }
+        event.details = details

@@ -30,6 +30,7 @@ import command can fit once and every request loads the result.
 from __future__ import annotations
 
 import re
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -38,6 +39,7 @@ import joblib
 import numpy as np
 import scipy.sparse as sp
 from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
 from sklearn.feature_extraction.text import TfidfVectorizer
 from unidecode import unidecode
 
@@ -277,15 +279,19 @@ class JobTitleNormaliser:
     word_weight : float, default 0.4
         Weight of the word TF-IDF cosine in the retrieval score (the character n-gram cosine
         gets ``1 - word_weight``).
-    char_ngram_range : tuple of int, default (2, 4)
+    char_ngram_range : tuple of int, default (3, 5)
         Character n-gram sizes (within word boundaries).
-    n_candidates : int, default 40
+    n_candidates : int, default 25
         Labels re-ranked per query.
     retrieval_weight, fuzzy_weight, coverage_weight, precision_weight : float
         Weights of the re-ranking terms (normalised to sum to 1).
-    spell_cutoff : float, default 80
-        Minimum rapidfuzz ratio (0-100) to replace an unknown query word by a known one; 0 or
-        ``None`` switches spelling correction off.
+    doc_weight : float, default 0.25
+        Weight of the code-level document cosine (all labels of a code plus its ``code_texts``)
+        blended into the final score; only used when ``code_texts`` are given to :meth:`fit`.
+    spelling : bool, default True
+        Replace a query word unknown to the labels by the most frequent known word within one
+        edit (two for words of 10+ letters; Damerau/OSA distance); words under 5 letters are
+        left alone.
     abbreviations : mapping, optional
         Short forms -> expansions; defaults to :data:`ABBREVIATIONS`.
     rerank : bool, default True
@@ -302,20 +308,21 @@ class JobTitleNormaliser:
     code_labels_ : dict
         Code -> display label.
     vocabulary_ : frozenset of str
-        Folded words of the labels.
+        Words of the labels after cleaning, before folding (decides abbreviation expansion).
     """
 
     def __init__(
         self,
         *,
         word_weight: float = 0.4,
-        char_ngram_range: tuple[int, int] = (2, 4),
-        n_candidates: int = 40,
+        char_ngram_range: tuple[int, int] = (3, 5),
+        n_candidates: int = 25,
         retrieval_weight: float = 0.45,
         fuzzy_weight: float = 0.2,
         coverage_weight: float = 0.25,
         precision_weight: float = 0.1,
-        spell_cutoff: float | None = 80.0,
+        doc_weight: float = 0.25,
+        spelling: bool = True,
         abbreviations: Mapping[str, str] | None = None,
         rerank: bool = True,
     ):
@@ -326,7 +333,8 @@ class JobTitleNormaliser:
         self.fuzzy_weight = fuzzy_weight
         self.coverage_weight = coverage_weight
         self.precision_weight = precision_weight
-        self.spell_cutoff = spell_cutoff
+        self.doc_weight = doc_weight
+        self.spelling = spelling
         self.abbreviations = abbreviations
         self.rerank = rerank
 
@@ -337,6 +345,7 @@ class JobTitleNormaliser:
         labels: Sequence[str],
         codes: Sequence[str],
         code_labels: Mapping[str, str] | None = None,
+        code_texts: Mapping[str, str] | None = None,
     ) -> JobTitleNormaliser:
         """Learn the label index.
 
@@ -349,6 +358,9 @@ class JobTitleNormaliser:
         code_labels : mapping, optional
             Code -> display label returned by :meth:`query`; defaults to the first label seen
             for each code.
+        code_texts : mapping, optional
+            Code -> descriptive text (for ROME: definition and skill labels) added to the
+            code-level documents; without it the document score is not used.
 
         Returns
         -------
@@ -358,10 +370,12 @@ class JobTitleNormaliser:
             raise BadInputError(f"labels and codes differ in length ({len(labels)} != {len(codes)})")
         if not labels:
             raise BadInputError("no label to fit on")
+        for name in ("word_weight", "doc_weight"):
+            if not 0.0 <= getattr(self, name) <= 1.0:
+                raise BadInputError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         abbreviations = ABBREVIATIONS if self.abbreviations is None else self.abbreviations
         self.abbreviations_ = dict(abbreviations)
-        raw_words = {w for label in labels for w in basic_clean(label, noise=False).split()}
-        self.vocabulary_ = frozenset(raw_words)
+        self.vocabulary_ = frozenset(w for label in labels for w in basic_clean(label, noise=False).split())
         code_index: dict[str, int] = {}
         seen: dict[tuple[str, int], None] = {}
         for label, code in zip(labels, codes, strict=True):
@@ -380,8 +394,14 @@ class JobTitleNormaliser:
         for label, code in zip(labels, codes, strict=True):
             first_label.setdefault(str(code), str(label))
         self.code_labels_ = {c: (code_labels or {}).get(c, first_label[c]) for c in self.codes_}
-        self.folded_vocabulary_ = sorted({w for label in self.labels_ for w in label.split()})
-        self._folded_set = frozenset(self.folded_vocabulary_)
+
+        counts = Counter(w for label in self.labels_ for w in label.split())
+        self._folded_set = frozenset(counts)
+        by_length: dict[int, list[str]] = defaultdict(list)
+        for word, _ in counts.most_common():
+            by_length[len(word)].append(word)
+        self.words_by_length_ = dict(by_length)
+
         self.word_vectorizer_ = TfidfVectorizer(
             analyzer="word", token_pattern=r"\S+", ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32
         )
@@ -392,6 +412,19 @@ class JobTitleNormaliser:
         char = self.char_vectorizer_.fit_transform(self.labels_)
         self.index_t_ = self._stack(word, char).T.tocsr()
         self.label_words_ = [frozenset(label.split()) for label in self.labels_]
+
+        self.doc_vectorizer_ = None
+        if code_texts and self.doc_weight > 0:
+            docs: list[list[str]] = [[] for _ in self.codes_]
+            for label, idx in seen:
+                docs[idx].append(label)
+            for code, text in code_texts.items():
+                if code in code_index and text:
+                    docs[code_index[code]] += clean_tokens(text, self.vocabulary_, {}, noise=False)
+            self.doc_vectorizer_ = TfidfVectorizer(
+                analyzer="word", token_pattern=r"\S+", sublinear_tf=True, dtype=np.float32
+            )
+            self.doc_index_t_ = self.doc_vectorizer_.fit_transform([" ".join(d) for d in docs]).T.tocsr()
         return self
 
     def _stack(self, word: sp.spmatrix, char: sp.spmatrix) -> sp.csr_matrix:
@@ -406,60 +439,73 @@ class JobTitleNormaliser:
 
     # ---------------------------------------------------------------- querying
 
-    def _correct(self, words: list[str], cache: dict[str, str]) -> list[str]:
-        if not self.spell_cutoff:
-            return words
-        out = []
-        for word in words:
-            if word in self._folded_set or len(word) < 4 or word.isdigit():
-                out.append(word)
-                continue
-            if word not in cache:
-                best = process.extractOne(
-                    word, self.folded_vocabulary_, scorer=fuzz.ratio, score_cutoff=self.spell_cutoff
-                )
-                cache[word] = best[0] if best else word
-            out.append(cache[word])
-        return out
+    def _correct(self, word: str, cache: dict[str, str]) -> str:
+        if not self.spelling or word in self._folded_set or len(word) < 5 or word.isdigit():
+            return word
+        if word not in cache:
+            max_edits = 2 if len(word) >= 10 else 1
+            best: tuple[int, str] | None = None
+            for length in range(len(word) - max_edits, len(word) + max_edits + 1):
+                bucket = self.words_by_length_.get(length)
+                if not bucket:
+                    continue
+                found = process.extractOne(word, bucket, scorer=OSA.distance, score_cutoff=max_edits)
+                # ties go to the shorter distance, then to the bucket nearest in length
+                if found and (best is None or found[1] < best[0]):
+                    best = (found[1], found[0])
+            cache[word] = best[1] if best else word
+        return cache[word]
 
     def prepare(self, text: str, cache: dict[str, str] | None = None) -> str:
         """The cleaned, folded and spell-corrected form of a query (what is matched)."""
         self._check_fitted()
+        cache = {} if cache is None else cache
         words = clean_tokens(text, self.vocabulary_, self.abbreviations_)
-        return " ".join(self._correct(words, {} if cache is None else cache))
+        return " ".join(self._correct(w, cache) for w in words)
 
-    def _scores(self, prepared: list[str]) -> sp.csr_matrix:
-        q = self._stack(self.word_vectorizer_.transform(prepared), self.char_vectorizer_.transform(prepared))
-        return (q @ self.index_t_).tocsr()
-
-    def _rank_one(self, text: str, row: np.ndarray, top: int) -> list[Match]:
-        candidates = _top_k(row, min(self.n_candidates, row.size))
-        candidates = candidates[row[candidates] > 0]
-        if candidates.size == 0:
+    def _rank_one(
+        self, text: str, idx: np.ndarray, vals: np.ndarray, doc_row: np.ndarray | None, top: int
+    ) -> list[Match]:
+        if idx.size == 0:
             return []
-        if self.rerank:
-            q_words = text.split()
-            q_set = set(q_words)
-            weights = np.array(
-                [self.retrieval_weight, self.fuzzy_weight, self.coverage_weight, self.precision_weight],
-                dtype=np.float64,
-            )
-            weights /= weights.sum()
-            scores = np.empty(candidates.size)
-            for i, j in enumerate(candidates):
-                label = self.labels_[j]
-                l_words = self.label_words_[j]
-                found = sum(w in l_words for w in q_words) / max(len(q_words), 1)
-                precision = len(l_words & q_set) / max(len(l_words), 1)
-                fuzzy = fuzz.token_set_ratio(text, label) / 100.0
-                scores[i] = weights @ (row[j], fuzzy, found, precision)
-        else:
-            scores = row[candidates].astype(np.float64)
+        k = min(self.n_candidates, idx.size)
+        part = np.argpartition(-vals, k - 1)[:k] if k < idx.size else np.arange(idx.size)
+        candidates = list(idx[part])
+        retrieval = dict(zip(candidates, vals[part].tolist(), strict=True))
+        if doc_row is not None:
+            # make sure the codes the document score likes best have their best label ranked
+            cand_codes = {int(self.label_codes_[j]) for j in candidates}
+            label_codes = self.label_codes_[idx]
+            for code in np.argpartition(-doc_row, min(3, doc_row.size - 1))[:3]:
+                if code not in cand_codes and doc_row[code] > 0:
+                    mask = np.flatnonzero(label_codes == code)
+                    if mask.size:
+                        j = mask[np.argmax(vals[mask])]
+                        candidates.append(idx[j])
+                        retrieval[idx[j]] = float(vals[j])
+        weights = np.array(
+            [self.retrieval_weight, self.fuzzy_weight, self.coverage_weight, self.precision_weight]
+        )
+        weights = weights / weights.sum()
+        q_words = text.split()
+        q_set = set(q_words)
         best: dict[int, float] = {}
-        for j, s in zip(candidates, scores, strict=True):
+        for j in candidates:
+            if self.rerank:
+                l_words = self.label_words_[j]
+                coverage = sum(w in l_words for w in q_words) / max(len(q_words), 1)
+                precision = len(l_words & q_set) / max(len(l_words), 1)
+                fuzzy = fuzz.token_set_ratio(text, self.labels_[j]) / 100.0
+                score = (
+                    weights[0] * retrieval[j] + weights[1] * fuzzy + weights[2] * coverage + weights[3] * precision
+                )
+            else:
+                score = retrieval[j]
             code = int(self.label_codes_[j])
-            if s > best.get(code, -1.0):
-                best[code] = float(s)
+            if score > best.get(code, -1.0):
+                best[code] = score
+        if doc_row is not None:
+            best = {c: (1.0 - self.doc_weight) * s + self.doc_weight * float(doc_row[c]) for c, s in best.items()}
         ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
         return [
             Match(self.codes_[c], self.code_labels_[self.codes_[c]], round(min(max(s, 0.0), 1.0), 6))
@@ -470,19 +516,20 @@ class JobTitleNormaliser:
         """Best ``top`` codes for one job title, as :class:`Match` (code, label, score)."""
         return self.query_batch([text], top=top)[0]
 
-    def query_batch(self, texts: Iterable[str], top: int = 5, chunk_size: int = 512) -> list[list[Match]]:
+    def query_batch(self, texts: Iterable[str], top: int = 5, chunk_size: int = 256) -> list[list[Match]]:
         """Best ``top`` codes for each of many job titles (one sparse product per chunk).
 
         Parameters
         ----------
         texts : iterable of str
         top : int, default 5
-        chunk_size : int, default 512
+        chunk_size : int, default 256
             Queries per sparse product (bounds memory).
 
         Returns
         -------
         list of list of Match
+            Same order as ``texts``; an empty list when nothing matches (empty text...).
         """
         self._check_fitted()
         if top < 1:
@@ -493,12 +540,15 @@ class JobTitleNormaliser:
         out: list[list[Match]] = []
         for start in range(0, len(prepared), chunk_size):
             chunk = prepared[start : start + chunk_size]
-            scores = self._scores(chunk)
+            q = self._stack(self.word_vectorizer_.transform(chunk), self.char_vectorizer_.transform(chunk))
+            scores = (q @ self.index_t_).tocsr()
+            docs = None
+            if self.doc_vectorizer_ is not None:
+                docs = (self.doc_vectorizer_.transform(chunk) @ self.doc_index_t_).toarray()
             for i, text in enumerate(chunk):
-                row = np.zeros(scores.shape[1], dtype=np.float32)
                 lo, hi = scores.indptr[i], scores.indptr[i + 1]
-                row[scores.indices[lo:hi]] = scores.data[lo:hi]
-                out.append(self._rank_one(text, row, top) if text else [])
+                doc_row = docs[i] if docs is not None else None
+                out.append(self._rank_one(text, scores.indices[lo:hi], scores.data[lo:hi], doc_row, top))
         return out
 
     # ---------------------------------------------------------------- persistence
@@ -517,14 +567,6 @@ class JobTitleNormaliser:
         if not isinstance(obj, cls):
             raise BadInputError(f"{path} does not hold a {cls.__name__}")
         return obj
-
-
-def _best_partial(word: str, label_words: frozenset[str]) -> float:
-    # A query word counts as found when a label word is close to it (typo left, plural...).
-    if len(word) < 4:
-        return 0.0
-    best = process.extractOne(word, label_words, scorer=fuzz.ratio, score_cutoff=80)
-    return best[1] / 100.0 if best else 0.0
 
 
 def baseline_char_tfidf(labels: Sequence[str], codes: Sequence[str]) -> BaselineCharTfidf:
