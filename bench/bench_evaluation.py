@@ -24,7 +24,7 @@ import statsmodels.api as sm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from parcours.stats.evaluation import ITTEstimator  # noqa: E402
+from parcours.stats.evaluation import ITTEstimator
 
 
 def simulate(n: int, n_clusters: int, seed: int = 20240613):
@@ -87,7 +87,9 @@ def main(argv=None) -> int:
         ("CR1 cluster, additive covariates", "cluster", "additive", "cluster", {"groups": cluster}),
     ]
     print(f"n = {args.n:,}, clusters = {args.clusters:,}, covariates = {x.shape[1]}, best of {args.repeat}")
-    print(f"{'case':<34} {'parcours s':>11} {'statsmodels s':>14} {'ratio':>7} {'rel.diff est':>13} {'rel.diff se':>12}")
+    print(
+        f"{'case':<34} {'parcours s':>11} {'statsmodels s':>14} {'ratio':>7} {'rel.diff est':>13} {'rel.diff se':>12}"
+    )
     worst_ratio, worst_diff = 0.0, 0.0
     for label, se, adjustment, cov_type, kwds in cases:
         design = designs[adjustment]
@@ -109,8 +111,10 @@ def main(argv=None) -> int:
         worst_ratio, worst_diff = max(worst_ratio, ratio), max(worst_diff, d_est, d_se)
         print(f"{label:<34} {t_ours:>11.3f} {t_sm:>14.3f} {ratio:>7.2f} {d_est:>13.2e} {d_se:>12.2e}")
     ok = worst_ratio <= 1.5 and worst_diff <= 1e-8
-    print(f"worst ratio {worst_ratio:.2f} (bar 1.5), worst relative difference {worst_diff:.1e} (bar 1e-8): "
-          + ("OK" if ok else "FAIL"))
+    print(
+        f"worst ratio {worst_ratio:.2f} (bar 1.5), worst relative difference {worst_diff:.1e} (bar 1e-8): "
+        + ("OK" if ok else "FAIL")
+    )
     return 0 if ok else 1
 
 

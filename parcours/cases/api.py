@@ -17,6 +17,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Path, Router
 from ninja.pagination import paginate
+from ninja.responses import Status as HttpStatus
 
 from parcours.accounts.models import User
 from parcours.cases import actions
@@ -143,7 +144,7 @@ def open_episode(request, payload: EpisodeIn):
         started_on=payload.started_on,
         contact_target_days=payload.contact_target_days,
     )
-    return 201, episode
+    return HttpStatus(201, episode)
 
 
 @router.get("/episodes/{public_id}", response=EpisodeOut, url_name="episode_detail")
@@ -268,7 +269,7 @@ def add_follow_up_member(request, public_id: uuid.UUID, payload: FollowUpMemberI
         role=payload.role,
         access_level=_plain(payload.access_level),
     )
-    return 201, _members(episode).get(pk=member.pk)
+    return HttpStatus(201, _members(episode).get(pk=member.pk))
 
 
 @router.post(
@@ -327,7 +328,7 @@ def record_contact(request, public_id: uuid.UUID, payload: ContactIn):
         summary=payload.summary,
         section=_plain(payload.section),
     )
-    return 201, Contact.objects.select_related(*CONTACT_RELATED).get(pk=contact.pk)
+    return HttpStatus(201, Contact.objects.select_related(*CONTACT_RELATED).get(pk=contact.pk))
 
 
 # --- Appointments ----------------------------------------------------------------------------
@@ -379,7 +380,7 @@ def plan_appointment(request, public_id: uuid.UUID, payload: AppointmentIn):
         purpose=payload.purpose,
         site=site_of(episode.organisation_id, payload.site),
     )
-    return 201, _appointment(appointment.pk)
+    return HttpStatus(201, _appointment(appointment.pk))
 
 
 def _appointment(pk: int) -> Appointment:

@@ -271,6 +271,9 @@ class AddFollowUpMemberForm(forms.Form):
             for membership in self.memberships:
                 seen.setdefault(membership.organisation_id, membership.organisation.name)
             self.fields["organisation"].choices = [("", "---------"), *seen.items()]
+        if len(self.fields["organisation"].choices) <= 2:
+            # Asked only when the professional belongs to several organisations.
+            self.fields["organisation"].widget = forms.HiddenInput()
 
     def clean(self):
         cleaned = super().clean()

@@ -13,9 +13,11 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 from ninja import Field, Path, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import LimitOffsetPagination, paginate
+from ninja.responses import Status as HttpStatus
 
 from parcours.cases.actions import log_access, open_episode
 from parcours.cases.models import FollowUpMember, SupportEpisode
@@ -217,7 +219,7 @@ def create_person(request, payload: PersonIn):
             approach=_plain(payload.episode.approach),
             contact_target_days=payload.episode.contact_target_days,
         )
-    return 201, person_detail(request, person, route="api:person_create")
+    return HttpStatus(201, person_detail(request, person, route="api:person_create"))
 
 
 @router.get("/persons/{public_id}", response=PersonDetailOut, url_name="person_detail")
@@ -246,7 +248,7 @@ def change_status(request, public_id: uuid.UUID, payload: StatusIn):
     user = request.auth
     person = get_person_for_user(request, public_id)
     require_file_holder(user, person)
-    if payload.since and payload.since > datetime.date.today() + datetime.timedelta(days=366):
+    if payload.since and payload.since > timezone.localdate() + datetime.timedelta(days=366):
         raise ValidationError("the status date is too far in the future")
     person = actions.change_status(person, by=user, status=_plain(payload.status), since=payload.since)
     return person_detail(request, person, route="api:person_change_status")
@@ -294,7 +296,7 @@ def give_consent(request, public_id: uuid.UUID, payload: ConsentIn):
     consent = actions.give_consent(
         person, by=user, organisation=organisation, scope=_plain(payload.scope), note=payload.note
     )
-    return 201, consent
+    return HttpStatus(201, consent)
 
 
 @router.post("/consents/{consent_id}/withdraw", response=ConsentOut, url_name="consent_withdraw")

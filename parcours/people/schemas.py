@@ -33,10 +33,10 @@ def _reject_nul(value):
 class InputSchema(Schema):
     """Base of every request body: refuses NUL characters, which PostgreSQL cannot store."""
 
-    @model_validator(mode="before")
+    @field_validator("*", mode="before")
     @classmethod
-    def reject_nul_characters(cls, data):
-        return _reject_nul(data)
+    def reject_nul_characters(cls, value):
+        return _reject_nul(value)
 
 
 def _check_email(value: str | None) -> str | None:

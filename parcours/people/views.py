@@ -1,6 +1,7 @@
 """HTML views of a person's record: the person page (identity, episodes, timeline), creation with
 duplicate detection, identity edit, consents."""
 
+import datetime
 import logging
 
 from django.conf import settings
@@ -28,7 +29,6 @@ from parcours.cases.forms import (
     OpenEpisodeForm,
     PlanAppointmentForm,
     RecordContactForm,
-    UpdateAppointmentForm,
     case_colleagues,
 )
 from parcours.cases.models import (
@@ -208,9 +208,12 @@ def render_person_page(
         .select_related("with_user", "episode__organisation")
         .order_by("scheduled_at")[:20]
     )
+    now = timezone.now()
     for appointment in appointments:
         appointment.can_manage = appointment.episode.organisation_id in org_ids
-        appointment.update_form = UpdateAppointmentForm(auto_id=f"appt{appointment.pk}-%s")
+        appointment.is_past = appointment.scheduled_at < now
+        # Same margin as actions.mark_appointment_held: an appointment can be held once started.
+        appointment.is_started = appointment.scheduled_at <= now + datetime.timedelta(minutes=5)
     context = {
         "person": person,
         "episodes": episodes,

@@ -44,7 +44,9 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     )
     episodes = with_next_appointment(form.filter(episodes))
     episodes = episodes.select_related("person", "organisation", "referent").order_by(
-        F("next_contact_due").asc(nulls_last=True), "person__last_name", "pk"
+        # Same order as the (referent|organisation, ended_on, next_contact_due) indexes.
+        F("next_contact_due").asc(nulls_last=True),
+        "pk",
     )
     page = Paginator(episodes, settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("page"))
     context = {"form": form, "page": page, "team": team, "today": timezone.localdate()}

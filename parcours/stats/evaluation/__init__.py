@@ -28,7 +28,12 @@ from parcours.stats.evaluation.estimate import (
     estimate_itt,
     estimate_late,
 )
-from parcours.stats.evaluation.inference import EffectResult, RandomizationResult, WaldTest, randomization_test
+from parcours.stats.evaluation.inference import (
+    EffectResult,
+    RandomizationResult,
+    WaldTest,
+    randomization_test,
+)
 from parcours.stats.evaluation.power import achieved_power, minimum_detectable_effect, sample_size
 
 __all__ = [

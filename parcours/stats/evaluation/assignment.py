@@ -144,7 +144,9 @@ def complete_assignment(n: int, probabilities=None, *, arms=None, random_state=N
     return stratified_assignment(np.zeros(int(n)), probabilities, arms=arms, random_state=random_state)
 
 
-def cluster_assignment(clusters, probabilities=None, *, strata=None, arms=None, random_state=None) -> np.ndarray:
+def cluster_assignment(
+    clusters, probabilities=None, *, strata=None, arms=None, random_state=None
+) -> np.ndarray:
     """Assign whole clusters (complete randomisation of clusters, optionally within cluster strata).
 
     Parameters
@@ -301,16 +303,20 @@ def sequential_assign(
         raise BadInputError("block multipliers must be >= 1")
     cycle_len = len(base) * sum(multipliers)
     cycle, offset = divmod(int(position), cycle_len)
-    keys = [_hash_unit_interval("size", seed, experiment_id, stratum, cycle, j) for j in range(len(multipliers))]
+    keys = [
+        _hash_unit_interval("size", seed, experiment_id, stratum, cycle, j) for j in range(len(multipliers))
+    ]
     sizes = [len(base) * multipliers[j] for j in sorted(range(len(multipliers)), key=keys.__getitem__)]
-    start = 0
-    for index, size in enumerate(sizes):
-        if offset < start + size:
-            break
-        start += size
+    index, start = 0, 0
+    while offset >= start + sizes[index]:
+        start += sizes[index]
+        index += 1
+    size = sizes[index]
     block = f"{cycle}.{index}"
     arms = base * (size // len(base))
-    slot_keys = [_hash_unit_interval("slot", seed, experiment_id, stratum, block, slot) for slot in range(size)]
+    slot_keys = [
+        _hash_unit_interval("slot", seed, experiment_id, stratum, block, slot) for slot in range(size)
+    ]
     order = sorted(range(size), key=slot_keys.__getitem__)
     return arms[order[offset - start]]
 

@@ -38,10 +38,14 @@ def add_estimate_arguments(parser: argparse.ArgumentParser) -> None:
         help="0/1 random assignment; with --instrument, the treatment actually received (take-up)",
     )
     parser.add_argument("--covariates", metavar="a,b,c", help="baseline covariates, comma-separated")
-    parser.add_argument("--adjustment", choices=ADJUSTMENTS, default="lin", help="covariate adjustment (default lin)")
+    parser.add_argument(
+        "--adjustment", choices=ADJUSTMENTS, default="lin", help="covariate adjustment (default lin)"
+    )
     parser.add_argument("--cluster", metavar="COL", help="cluster column (implies --se cluster)")
     parser.add_argument(
-        "--instrument", metavar="COL", help="0/1 random assignment instrumenting the take-up: estimate the LATE"
+        "--instrument",
+        metavar="COL",
+        help="0/1 random assignment instrumenting the take-up: estimate the LATE",
     )
     parser.add_argument(
         "--se", choices=CLI_SE_TYPES, help="standard errors (default hc2, or cluster when --cluster is given)"
@@ -54,14 +58,20 @@ def add_power_arguments(parser: argparse.ArgumentParser) -> None:
     """Options of ``parcours evaluation power``."""
     parser.add_argument("--baseline", type=float, metavar="P", help="control proportion of a binary outcome")
     parser.add_argument("--sd", type=float, help="standard deviation of a continuous outcome")
-    parser.add_argument("--effect", type=float, metavar="D", help="effect in outcome units (0.025 = +2.5 points)")
+    parser.add_argument(
+        "--effect", type=float, metavar="D", help="effect in outcome units (0.025 = +2.5 points)"
+    )
     parser.add_argument("--n-per-arm", type=float, metavar="N", help="control-arm size: returns the MDE")
-    parser.add_argument("--clusters-per-arm", type=float, metavar="K", help="control-arm clusters: returns the MDE")
+    parser.add_argument(
+        "--clusters-per-arm", type=float, metavar="K", help="control-arm clusters: returns the MDE"
+    )
     parser.add_argument("--alpha", type=float, default=0.05)
     parser.add_argument("--power", type=float, default=0.8)
     parser.add_argument("--ratio", type=float, default=1.0, help="n_treatment / n_control (default 1)")
     parser.add_argument("--icc", type=float, help="intra-cluster correlation (clustered design)")
-    parser.add_argument("--cluster-size", type=float, metavar="M", help="people per cluster (clustered design)")
+    parser.add_argument(
+        "--cluster-size", type=float, metavar="M", help="people per cluster (clustered design)"
+    )
     parser.add_argument("--method", choices=METHODS, default="normal", help="binary-outcome variance formula")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 

@@ -48,7 +48,9 @@ def cost_per_participant(total_costs: dict, participants: dict) -> dict:
         Arm -> cost per person.
     """
     if set(total_costs) != set(participants):
-        raise BadInputError(f"costs and participants name different arms: {sorted(total_costs)} vs {sorted(participants)}")
+        raise BadInputError(
+            f"costs and participants name different arms: {sorted(total_costs)} vs {sorted(participants)}"
+        )
     out = {}
     for arm, cost in total_costs.items():
         n = participants[arm]
@@ -261,7 +263,9 @@ def net_present_value(
         if np.ptp(path) != 0:
             raise BadInputError("effect_ci applies to a constant effect path only")
         factor = value_per_person_month * float(discount.sum())
-        low, high = sorted((factor * effect_ci[0] - incremental_cost, factor * effect_ci[1] - incremental_cost))
+        low, high = sorted(
+            (factor * effect_ci[0] - incremental_cost, factor * effect_ci[1] - incremental_cost)
+        )
     return NetPresentValue(
         npv=npv,
         benefits=benefits,

@@ -37,7 +37,13 @@ import numpy as np
 import pandas as pd
 
 from parcours.stats.errors import BadInputError
-from parcours.stats.evaluation.inference import EffectResult, WaldTest, critical_value, two_sided_pvalue, wald_test
+from parcours.stats.evaluation.inference import (
+    EffectResult,
+    WaldTest,
+    critical_value,
+    two_sided_pvalue,
+    wald_test,
+)
 from parcours.stats.evaluation.regression import SE_TYPES, LinearFit, fit_2sls, fit_ols
 
 ADJUSTMENTS = ("lin", "additive")
@@ -68,9 +74,7 @@ def numeric_column(data: pd.DataFrame, name: str, role: str) -> np.ndarray:
     bad = values.isna().to_numpy() & col.notna().to_numpy()
     if bad.any():
         pos = int(np.flatnonzero(bad)[0])
-        raise BadInputError(
-            f"{role} column {name!r} is not numeric ({_where(data, pos)}: {col.iloc[pos]!r})"
-        )
+        raise BadInputError(f"{role} column {name!r} is not numeric ({_where(data, pos)}: {col.iloc[pos]!r})")
     arr = values.to_numpy(dtype=float, na_value=np.nan)
     missing = np.isnan(arr)
     if missing.any():
@@ -448,7 +452,12 @@ def estimate_late(
     if abs(result.extra["first_stage"]) < 1e-12:
         raise BadInputError(f"assignment {instrument!r} does not move take-up {takeup!r}: no first stage")
     result.extra.update(
-        {"outcome": outcome, "treatment": takeup, "instrument": instrument, "covariates": list(covariates or [])}
+        {
+            "outcome": outcome,
+            "treatment": takeup,
+            "instrument": instrument,
+            "covariates": list(covariates or []),
+        }
     )
     return result
 
@@ -688,7 +697,11 @@ def estimate_displacement(
     n_pure = int(pure.sum())
 
     pooled = fit_ols(
-        y, np.column_stack([np.ones(len(y)), t, u, *extra_cols]), se_type="cluster", clusters=clusters, use_t=use_t
+        y,
+        np.column_stack([np.ones(len(y)), t, u, *extra_cols]),
+        se_type="cluster",
+        clusters=clusters,
+        use_t=use_t,
     )
 
     def effect(index_weights, n_treated, n_control, method):

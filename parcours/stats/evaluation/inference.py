@@ -183,7 +183,9 @@ class WaldTest:
         }
 
 
-def wald_test(params: np.ndarray, cov: np.ndarray, r: np.ndarray, df: float | None, hypothesis: str) -> WaldTest:
+def wald_test(
+    params: np.ndarray, cov: np.ndarray, r: np.ndarray, df: float | None, hypothesis: str
+) -> WaldTest:
     """Wald test of ``r @ params = 0``."""
     r = np.atleast_2d(r)
     rb = r @ params
@@ -269,8 +271,12 @@ def _stat_batch(z: np.ndarray, y: np.ndarray, w: np.ndarray, y2: np.ndarray | No
 def _enumerate(z_obs: np.ndarray, strata: np.ndarray, limit: int) -> np.ndarray | None:
     """All assignments with the same number treated per stratum, or None if more than ``limit``."""
     groups = [np.flatnonzero(strata == s) for s in np.unique(strata)]
-    counts = [math.comb(len(g), int(z_obs[g].sum())) for g in groups]
-    total = math.prod(counts)
+    sizes = [(len(g), int(z_obs[g].sum())) for g in groups]
+    # Cheap log-size check first: exact binomials of large strata have huge numbers of digits.
+    log_total = sum(math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) for n, k in sizes)
+    if log_total > math.log(limit) + 1:
+        return None
+    total = math.prod(math.comb(n, k) for n, k in sizes)
     if total > limit:
         return None
     per_stratum = [list(itertools.combinations(g, int(z_obs[g].sum()))) for g in groups]

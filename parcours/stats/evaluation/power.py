@@ -11,6 +11,10 @@ Formulas (two-sided test at level ``alpha``, power ``1 - beta``, ``z_a = z_{1-al
 * binary outcome, ``p0 = baseline``, ``p1 = baseline + effect`` ("normal" method, unpooled
   variances, e.g. Duflo, Glennerster & Kremer 2007, eq. 3 with arm-specific variances):
   ``n_control = (z_a + z_b)^2 (p0 (1 - p0) + p1 (1 - p1) / r) / effect^2``;
+* binary outcome, "pooled" method (Fleiss, Levin & Paik 2003, eq. 4.14 without continuity
+  correction; ``statsmodels.stats.proportion.samplesize_proportions_2indep_onetail``): the null
+  variance uses the pooled proportion ``pbar = (r p1 + p0) / (1 + r)``,
+  ``n_control = (z_a sqrt(pbar (1 - pbar) (1 + 1/r)) + z_b sqrt(p0 (1 - p0) + p1 (1 - p1) / r))^2 / effect^2``;
 * binary outcome, "arcsine" method (Cohen's h, as ``statsmodels`` ``NormalIndPower`` with
   ``proportion_effectsize``): ``h = 2 asin(sqrt(p1)) - 2 asin(sqrt(p0))``,
   ``n_control = (z_a + z_b)^2 (1 + 1/r) / h^2``;
@@ -25,6 +29,9 @@ References
 Duflo, E., Glennerster, R. and Kremer, M. (2007). Using randomization in development economics
 research: a toolkit. Handbook of Development Economics 4, 3895-3962 (section 4).
 
+Fleiss, J. L., Levin, B. and Paik, M. C. (2003). Statistical Methods for Rates and Proportions,
+3rd ed., Wiley, section 4.2.
+
 Cohen, J. (1988). Statistical Power Analysis for the Behavioral Sciences, 2nd ed., chapter 6.
 
 Donner, A. and Klar, N. (2000). Design and Analysis of Cluster Randomization Trials in Health
@@ -36,12 +43,11 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass
 
-import numpy as np
 from scipy import optimize, stats
 
 from parcours.stats.errors import BadInputError
 
-METHODS = ("normal", "arcsine")
+METHODS = ("normal", "pooled", "arcsine")
 
 
 @dataclass
@@ -126,7 +132,9 @@ def _check_common(alpha: float, power: float, ratio: float) -> None:
 
 def _check_outcome(baseline: float | None, sd: float | None, method: str) -> str:
     if (baseline is None) == (sd is None):
-        raise BadInputError("give either a baseline proportion (binary outcome) or a standard deviation (continuous)")
+        raise BadInputError(
+            "give either a baseline proportion (binary outcome) or a standard deviation (continuous)"
+        )
     if method not in METHODS:
         raise BadInputError(f"unknown method {method!r} (expected one of: {', '.join(METHODS)})")
     if baseline is not None:
@@ -145,7 +153,9 @@ def design_effect(icc: float | None, cluster_size: float | None) -> float:
     if icc is None and cluster_size is None:
         return 1.0
     if icc is None or cluster_size is None:
-        raise BadInputError("a clustered design needs both the intra-cluster correlation and the cluster size")
+        raise BadInputError(
+            "a clustered design needs both the intra-cluster correlation and the cluster size"
+        )
     if not 0 <= icc <= 1:
         raise BadInputError(f"intra-cluster correlation must be in [0, 1], got {icc}")
     if not cluster_size >= 1:
@@ -157,22 +167,36 @@ def _z_sum(alpha: float, power: float) -> float:
     return float(stats.norm.ppf(1 - alpha / 2) + stats.norm.ppf(power))
 
 
-def _variance_factor(outcome: str, method: str, baseline, sd, effect: float, ratio: float) -> float:
-    """``V`` such that ``n_control = (z_a + z_b)^2 V / effect^2`` (or ``/ h^2`` for arcsine)."""
+def _moments(
+    outcome: str, method: str, baseline, sd, effect: float, ratio: float
+) -> tuple[float, float, float]:
+    """``(delta, sd_null, sd_alt)``: the (possibly transformed) effect and the standard deviations
+    of its estimator under the null and the alternative, times ``sqrt(n_control)``."""
     if outcome == "continuous":
-        return sd**2 * (1.0 + 1.0 / ratio)
-    p1 = baseline + effect
+        s = sd * math.sqrt(1.0 + 1.0 / ratio)
+        return effect, s, s
+    p0, p1 = baseline, baseline + effect
     if not 0 < p1 < 1:
         raise BadInputError(f"baseline + effect = {p1:g} is not a proportion in (0, 1)")
     if method == "arcsine":
-        return 1.0 + 1.0 / ratio
-    return baseline * (1 - baseline) + p1 * (1 - p1) / ratio
+        h = 2 * math.asin(math.sqrt(p1)) - 2 * math.asin(math.sqrt(p0))
+        s = math.sqrt(1.0 + 1.0 / ratio)
+        return h, s, s
+    alt = math.sqrt(p0 * (1 - p0) + p1 * (1 - p1) / ratio)
+    if method == "normal":
+        return effect, alt, alt
+    pbar = (ratio * p1 + p0) / (1 + ratio)
+    return effect, math.sqrt(pbar * (1 - pbar) * (1 + 1.0 / ratio)), alt
 
 
-def _standardised(outcome: str, method: str, baseline, effect: float) -> float:
-    if outcome == "binary" and method == "arcsine":
-        return 2 * math.asin(math.sqrt(baseline + effect)) - 2 * math.asin(math.sqrt(baseline))
-    return effect
+def _n_exact(
+    outcome: str, method: str, baseline, sd, effect: float, ratio: float, alpha: float, power: float
+) -> float:
+    """Unrounded control-arm size of an individually randomised design (far tail ignored)."""
+    delta, sd_null, sd_alt = _moments(outcome, method, baseline, sd, effect, ratio)
+    za = float(stats.norm.ppf(1 - alpha / 2))
+    zb = float(stats.norm.ppf(power))
+    return (za * sd_null + zb * sd_alt) ** 2 / delta**2
 
 
 def _result(outcome, method, alpha, power, ratio, baseline, sd, effect, mde, n_exact, icc, cluster_size):
@@ -250,10 +274,10 @@ def sample_size(
     outcome = _check_outcome(baseline, sd, method)
     if not math.isfinite(effect) or effect == 0:
         raise BadInputError("effect must be a non-zero number")
-    v = _variance_factor(outcome, method, baseline, sd, effect, ratio)
-    std_effect = _standardised(outcome, method, baseline, effect)
-    n_exact = _z_sum(alpha, power) ** 2 * v / std_effect**2
-    return _result(outcome, method, alpha, power, ratio, baseline, sd, effect, None, n_exact, icc, cluster_size)
+    n_exact = _n_exact(outcome, method, baseline, sd, effect, ratio, alpha, power)
+    return _result(
+        outcome, method, alpha, power, ratio, baseline, sd, effect, None, n_exact, icc, cluster_size
+    )
 
 
 def minimum_detectable_effect(
@@ -299,24 +323,20 @@ def minimum_detectable_effect(
         raise BadInputError(f"n per arm must be at least 2, got {n_per_arm}")
     # The design's information is that of n / deff independent people per control arm.
     n_eff = n_per_arm / deff
-    zz = _z_sum(alpha, power)
     if outcome == "continuous":
-        mde = zz * sd * math.sqrt((1 + 1 / ratio) / n_eff)
-    elif method == "arcsine":
-        h = zz * math.sqrt((1 + 1 / ratio) / n_eff)
-        top = 2 * math.asin(math.sqrt(baseline)) + h
-        if top >= math.pi:
-            raise BadInputError("sample too small: no detectable effect below a proportion of 1")
-        mde = math.sin(top / 2) ** 2 - baseline
+        mde = (_z_sum(alpha, power)) * sd * math.sqrt((1 + 1 / ratio) / n_eff)
     else:
-
-        def gap(d: float) -> float:
-            return d - zz * math.sqrt(_variance_factor(outcome, method, baseline, sd, d, ratio) / n_eff)
-
-        upper = 1 - baseline - 1e-12
-        if gap(upper) < 0:
+        # The required size falls as the effect grows: solve n_exact(d) = n_eff on (0, 1 - p0).
+        upper = 1 - baseline - 1e-9
+        if _n_exact(outcome, method, baseline, sd, upper, ratio, alpha, power) > n_eff:
             raise BadInputError("sample too small: no detectable effect below a proportion of 1")
-        mde = optimize.brentq(gap, 1e-15, upper, xtol=1e-14, rtol=1e-12)
+        mde = optimize.brentq(
+            lambda d: _n_exact(outcome, method, baseline, sd, d, ratio, alpha, power) - n_eff,
+            1e-9,
+            upper,
+            xtol=1e-15,
+            rtol=1e-13,
+        )
     return _result(
         outcome,
         method,
@@ -354,7 +374,9 @@ def achieved_power(
     _check_common(alpha, 0.5, ratio)
     outcome = _check_outcome(baseline, sd, method)
     n_eff = n_per_arm / design_effect(icc, cluster_size)
-    v = _variance_factor(outcome, method, baseline, sd, effect, ratio)
-    shift = abs(_standardised(outcome, method, baseline, effect)) / np.sqrt(v / n_eff)
-    z = stats.norm.ppf(1 - alpha / 2)
-    return float(stats.norm.sf(z - shift) + stats.norm.cdf(-z - shift))
+    delta, sd_null, sd_alt = _moments(outcome, method, baseline, sd, effect, ratio)
+    za = float(stats.norm.ppf(1 - alpha / 2))
+    shift = abs(delta) * math.sqrt(n_eff)
+    upper = stats.norm.sf((za * sd_null - shift) / sd_alt)
+    lower = stats.norm.cdf((-za * sd_null - shift) / sd_alt)
+    return float(upper + lower)

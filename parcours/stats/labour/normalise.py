@@ -264,6 +264,10 @@ class Match(NamedTuple):
     score: float
 
 
+def _deletions(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
 def _top_k(row: np.ndarray, k: int) -> np.ndarray:
     if k >= row.size:
         return np.argsort(-row, kind="stable")
@@ -289,9 +293,8 @@ class JobTitleNormaliser:
         Weight of the code-level document cosine (all labels of a code plus its ``code_texts``)
         blended into the final score; only used when ``code_texts`` are given to :meth:`fit`.
     spelling : bool, default True
-        Replace a query word unknown to the labels by the most frequent known word within one
-        edit (two for words of 10+ letters; Damerau/OSA distance); words under 5 letters are
-        left alone.
+        Replace a query word of 5+ letters unknown to the labels by the most frequent known word
+        one edit away (insertion, deletion, substitution or swap of neighbours).
     abbreviations : mapping, optional
         Short forms -> expansions; defaults to :data:`ABBREVIATIONS`.
     rerank : bool, default True
@@ -317,6 +320,7 @@ class JobTitleNormaliser:
         word_weight: float = 0.4,
         char_ngram_range: tuple[int, int] = (3, 5),
         n_candidates: int = 25,
+        char_max_df: float = 0.1,
         retrieval_weight: float = 0.45,
         fuzzy_weight: float = 0.2,
         coverage_weight: float = 0.25,
@@ -329,6 +333,7 @@ class JobTitleNormaliser:
         self.word_weight = word_weight
         self.char_ngram_range = char_ngram_range
         self.n_candidates = n_candidates
+        self.char_max_df = char_max_df
         self.retrieval_weight = retrieval_weight
         self.fuzzy_weight = fuzzy_weight
         self.coverage_weight = coverage_weight
@@ -395,23 +400,37 @@ class JobTitleNormaliser:
             first_label.setdefault(str(code), str(label))
         self.code_labels_ = {c: (code_labels or {}).get(c, first_label[c]) for c in self.codes_}
 
-        counts = Counter(w for label in self.labels_ for w in label.split())
-        self._folded_set = frozenset(counts)
-        by_length: dict[int, list[str]] = defaultdict(list)
-        for word, _ in counts.most_common():
-            by_length[len(word)].append(word)
-        self.words_by_length_ = dict(by_length)
+        self.word_counts_ = Counter(w for label in self.labels_ for w in label.split())
+        self._folded_set = frozenset(self.word_counts_)
+        deletions: dict[str, list[str]] = defaultdict(list)
+        for word in self.word_counts_:
+            if len(word) >= 4:
+                for variant in _deletions(word):
+                    deletions[variant].append(word)
+        self.deletions_ = dict(deletions)
 
         self.word_vectorizer_ = TfidfVectorizer(
             analyzer="word", token_pattern=r"\S+", ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32
         )
         self.char_vectorizer_ = TfidfVectorizer(
-            analyzer="char_wb", ngram_range=self.char_ngram_range, sublinear_tf=True, dtype=np.float32
+            analyzer="char_wb",
+            ngram_range=self.char_ngram_range,
+            max_df=self.char_max_df,
+            sublinear_tf=True,
+            dtype=np.float32,
         )
         word = self.word_vectorizer_.fit_transform(self.labels_)
         char = self.char_vectorizer_.fit_transform(self.labels_)
         self.index_t_ = self._stack(word, char).T.tocsr()
-        self.label_words_ = [frozenset(label.split()) for label in self.labels_]
+        self.binary_vectorizer_ = TfidfVectorizer(
+            analyzer="word", token_pattern=r"\S+", binary=True, use_idf=False, norm=None, dtype=np.float32
+        )
+        binary = self.binary_vectorizer_.fit_transform(self.labels_)
+        self.binary_index_t_ = binary.T.tocsr()
+        self.label_lengths_ = np.maximum(np.asarray(binary.sum(axis=1)).ravel(), 1)
+        order = np.argsort(self.label_codes_, kind="stable")
+        bounds = np.searchsorted(self.label_codes_[order], np.arange(len(self.codes_) + 1))
+        self.code_label_index_ = [order[bounds[c] : bounds[c + 1]] for c in range(len(self.codes_))]
 
         self.doc_vectorizer_ = None
         if code_texts and self.doc_weight > 0:
@@ -443,17 +462,15 @@ class JobTitleNormaliser:
         if not self.spelling or word in self._folded_set or len(word) < 5 or word.isdigit():
             return word
         if word not in cache:
-            max_edits = 2 if len(word) >= 10 else 1
-            best: tuple[int, str] | None = None
-            for length in range(len(word) - max_edits, len(word) + max_edits + 1):
-                bucket = self.words_by_length_.get(length)
-                if not bucket:
-                    continue
-                found = process.extractOne(word, bucket, scorer=OSA.distance, score_cutoff=max_edits)
-                # ties go to the shorter distance, then to the bucket nearest in length
-                if found and (best is None or found[1] < best[0]):
-                    best = (found[1], found[0])
-            cache[word] = best[1] if best else word
+            # symmetric deletion lookup (as in SymSpell): any one-edit neighbour shares a
+            # one-deletion variant with the word; candidates are then checked with OSA <= 1
+            found: set[str] = set(self.deletions_.get(word, ()))
+            for variant in _deletions(word):
+                found.update(self.deletions_.get(variant, ()))
+                if variant in self._folded_set:
+                    found.add(variant)
+            close = [w for w in found if OSA.distance(word, w, score_cutoff=1) <= 1]
+            cache[word] = max(close, key=lambda w: (self.word_counts_[w], w)) if close else word
         return cache[word]
 
     def prepare(self, text: str, cache: dict[str, str] | None = None) -> str:
@@ -463,54 +480,74 @@ class JobTitleNormaliser:
         words = clean_tokens(text, self.vocabulary_, self.abbreviations_)
         return " ".join(self._correct(w, cache) for w in words)
 
-    def _rank_one(
-        self, text: str, idx: np.ndarray, vals: np.ndarray, doc_row: np.ndarray | None, top: int
-    ) -> list[Match]:
-        if idx.size == 0:
-            return []
-        k = min(self.n_candidates, idx.size)
-        part = np.argpartition(-vals, k - 1)[:k] if k < idx.size else np.arange(idx.size)
-        candidates = list(idx[part])
-        retrieval = dict(zip(candidates, vals[part].tolist(), strict=True))
-        if doc_row is not None:
-            # make sure the codes the document score likes best have their best label ranked
-            cand_codes = {int(self.label_codes_[j]) for j in candidates}
-            label_codes = self.label_codes_[idx]
-            for code in np.argpartition(-doc_row, min(3, doc_row.size - 1))[:3]:
-                if code not in cand_codes and doc_row[code] > 0:
-                    mask = np.flatnonzero(label_codes == code)
-                    if mask.size:
-                        j = mask[np.argmax(vals[mask])]
-                        candidates.append(idx[j])
-                        retrieval[idx[j]] = float(vals[j])
-        weights = np.array(
-            [self.retrieval_weight, self.fuzzy_weight, self.coverage_weight, self.precision_weight]
-        )
-        weights = weights / weights.sum()
-        q_words = text.split()
-        q_set = set(q_words)
-        best: dict[int, float] = {}
-        for j in candidates:
+    def _rank_chunk(self, chunk: list[str], top: int) -> list[list[Match]]:
+        q = self._stack(self.word_vectorizer_.transform(chunk), self.char_vectorizer_.transform(chunk))
+        retrieval = (q @ self.index_t_).toarray()
+        n_labels = retrieval.shape[1]
+        k = min(self.n_candidates, n_labels)
+        candidates = np.argpartition(-retrieval, k - 1, axis=1)[:, :k] if k < n_labels else None
+        if candidates is None:
+            candidates = np.tile(np.arange(n_labels), (len(chunk), 1))
+        docs = None
+        if self.doc_vectorizer_ is not None:
+            docs = (self.doc_vectorizer_.transform(chunk) @ self.doc_index_t_).toarray()
+            n_doc = min(3, docs.shape[1])
+            doc_top = np.argpartition(-docs, n_doc - 1, axis=1)[:, :n_doc]
+        if self.rerank:
+            # shared words between the query and each candidate label, one sparse product
+            q_bin = self.binary_vectorizer_.transform(chunk)
+            # unknown words count too: a query word no label has is a word the label misses
+            q_len = np.array([max(len(set(t.split())), 1) for t in chunk])
+            shared = (q_bin @ self.binary_index_t_).toarray()
+            weights = np.array(
+                [self.retrieval_weight, self.fuzzy_weight, self.coverage_weight, self.precision_weight]
+            )
+            weights = weights / weights.sum()
+        out: list[list[Match]] = []
+        for i, text in enumerate(chunk):
+            cand = candidates[i]
+            if docs is not None:
+                # the codes the document score likes best get their best label ranked too
+                extra = [
+                    lab[np.argmax(retrieval[i, lab])]
+                    for c in doc_top[i]
+                    if docs[i, c] > 0 and (lab := self.code_label_index_[c]).size
+                ]
+                cand = np.unique(np.concatenate([cand, np.asarray(extra, dtype=cand.dtype)]))
+            r = retrieval[i, cand]
+            keep = r > 0
+            cand, r = cand[keep], r[keep]
+            if cand.size == 0 or not text:
+                out.append([])
+                continue
             if self.rerank:
-                l_words = self.label_words_[j]
-                coverage = sum(w in l_words for w in q_words) / max(len(q_words), 1)
-                precision = len(l_words & q_set) / max(len(l_words), 1)
-                fuzzy = fuzz.token_set_ratio(text, self.labels_[j]) / 100.0
+                common = shared[i, cand]
+                fuzzy = np.zeros(cand.size)
+                if weights[1] > 0:
+                    fuzzy = process.cdist([text], [self.labels_[j] for j in cand], scorer=fuzz.token_set_ratio)[0]
                 score = (
-                    weights[0] * retrieval[j] + weights[1] * fuzzy + weights[2] * coverage + weights[3] * precision
+                    weights[0] * r
+                    + weights[1] * fuzzy / 100.0
+                    + weights[2] * common / q_len[i]
+                    + weights[3] * common / self.label_lengths_[cand]
                 )
             else:
-                score = retrieval[j]
-            code = int(self.label_codes_[j])
-            if score > best.get(code, -1.0):
-                best[code] = score
-        if doc_row is not None:
-            best = {c: (1.0 - self.doc_weight) * s + self.doc_weight * float(doc_row[c]) for c, s in best.items()}
-        ranked = sorted(best.items(), key=lambda kv: (-kv[1], kv[0]))[:top]
-        return [
-            Match(self.codes_[c], self.code_labels_[self.codes_[c]], round(min(max(s, 0.0), 1.0), 6))
-            for c, s in ranked
-        ]
+                score = r.astype(np.float64)
+            codes = self.label_codes_[cand]
+            order = np.argsort(-score, kind="stable")
+            codes, score = codes[order], score[order]
+            _, first = np.unique(codes, return_index=True)
+            codes, score = codes[first], score[first]
+            if docs is not None:
+                score = (1.0 - self.doc_weight) * score + self.doc_weight * docs[i, codes]
+            best = np.lexsort((codes, -score))[:top]
+            out.append(
+                [
+                    Match(self.codes_[c], self.code_labels_[self.codes_[c]], round(float(min(max(s, 0.0), 1.0)), 6))
+                    for c, s in zip(codes[best].tolist(), score[best].tolist(), strict=True)
+                ]
+            )
+        return out
 
     def query(self, text: str, top: int = 5) -> list[Match]:
         """Best ``top`` codes for one job title, as :class:`Match` (code, label, score)."""
@@ -524,7 +561,7 @@ class JobTitleNormaliser:
         texts : iterable of str
         top : int, default 5
         chunk_size : int, default 256
-            Queries per sparse product (bounds memory).
+            Queries per sparse product (bounds memory: chunk_size x labels floats).
 
         Returns
         -------
@@ -539,16 +576,7 @@ class JobTitleNormaliser:
         prepared = [self.prepare(t, cache) for t in texts]
         out: list[list[Match]] = []
         for start in range(0, len(prepared), chunk_size):
-            chunk = prepared[start : start + chunk_size]
-            q = self._stack(self.word_vectorizer_.transform(chunk), self.char_vectorizer_.transform(chunk))
-            scores = (q @ self.index_t_).tocsr()
-            docs = None
-            if self.doc_vectorizer_ is not None:
-                docs = (self.doc_vectorizer_.transform(chunk) @ self.doc_index_t_).toarray()
-            for i, text in enumerate(chunk):
-                lo, hi = scores.indptr[i], scores.indptr[i + 1]
-                doc_row = docs[i] if docs is not None else None
-                out.append(self._rank_one(text, scores.indices[lo:hi], scores.data[lo:hi], doc_row, top))
+            out += self._rank_chunk(prepared[start : start + chunk_size], top)
         return out
 
     # ---------------------------------------------------------------- persistence

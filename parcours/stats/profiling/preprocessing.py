@@ -75,7 +75,8 @@ def binary_target(values: pd.Series, name: str, positive: object | None = None) 
     """
     levels = pd.unique(values)
     if len(levels) != 2:
-        shown = ", ".join(repr(v) for v in sorted(levels, key=str)[:10])
+        plain = [v.item() if hasattr(v, "item") else v for v in levels]
+        shown = ", ".join(repr(v) for v in sorted(plain, key=str)[:10])
         extra = ", ..." if len(levels) > 10 else ""
         raise BadInputError(
             f"target '{name}' is not binary: found values {shown}{extra} ({len(levels)} distinct, need 2)"
@@ -208,7 +209,7 @@ class TabularEncoder:
                     j += 1
             else:
                 text = _as_text(series)
-                codes = pd.Categorical(text, categories=spec.levels).codes.astype(np.int64)
+                codes = pd.Index(spec.levels).get_indexer(text).astype(np.int64)
                 unseen = codes < 0
                 if spec.other is not None:
                     codes[unseen] = spec.other

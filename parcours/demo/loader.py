@@ -1,0 +1,383 @@
+"""Write the demo territory: reference data and staff through the ORM, people and their history
+in bulk (COPY on PostgreSQL, executemany on SQLite), one chunk of people at a time so that
+memory stays bounded whatever the number of people.
+
+Ids of the bulk tables are pre-assigned from the current maximum and the PostgreSQL sequences
+are reset at the end, so the load must not run while other processes create people or case
+rows in the same database (it is meant for a demo or benchmark database).
+"""
+
+import datetime
+import io
+import logging
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+from django.apps import apps
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from parcours.accounts.models import Membership, Role, User
+from parcours.demo import reference as ref
+from parcours.demo.generator import INTENSITIES, Clock, Ids, Territory, skeleton
+from parcours.demo.history import generate_chunk
+from parcours.organisations.models import Organisation, Site
+from parcours.organisations.models import Territory as TerritoryModel
+from parcours.people.models import Person
+
+logger = logging.getLogger(__name__)
+
+CHUNK_SIZE = 20_000  # people per chunk; part of the seed's meaning (same seed + chunk size → same data)
+DEMO_PORTFOLIO_TARGET = 90  # open episodes wanted in a demo counselor's portfolio
+DEMO_PORTFOLIO_MAX_SHARE = 0.8  # at most this share of their organisation's episodes
+MIN_COUNSELORS = 2  # so that every organisation can hand episodes over
+MANAGER_SPAN = 12  # counselors per manager
+
+# Write order respects foreign keys.
+TABLES = [
+    "people.person",
+    "people.statusperiod",
+    "people.consent",
+    "cases.supportepisode",
+    "cases.stagetransition",
+    "cases.referentassignment",
+    "cases.followupmember",
+    "cases.contact",
+    "cases.appointment",
+    "cases.caseevent",
+]
+ID_KEYS = {label: label.split(".")[1] for label in TABLES}
+
+
+@dataclass
+class LoadResult:
+    people: int
+    seconds: float
+    rows: dict[str, int]
+
+
+# --- Reference data and staff ----------------------------------------------------------------
+def _territories() -> tuple[np.ndarray, dict[str, TerritoryModel]]:
+    code, name, population = ref.REGION
+    region, _ = TerritoryModel.objects.update_or_create(
+        level=TerritoryModel.Level.REGION, insee_code=code, defaults={"name": name, "population": population}
+    )
+    departements = {}
+    for code, (name, population) in ref.DEPARTEMENTS.items():
+        departements[code], _ = TerritoryModel.objects.update_or_create(
+            level=TerritoryModel.Level.DEPARTEMENT,
+            insee_code=code,
+            defaults={"name": name, "population": population, "parent": region},
+        )
+    communes = {}
+    for code, name, postcode, lat, lon, population, dep, _qpv in ref.COMMUNES:
+        communes[name], _ = TerritoryModel.objects.update_or_create(
+            level=TerritoryModel.Level.COMMUNE,
+            insee_code=code,
+            defaults={
+                "name": name,
+                "postcode": postcode,
+                "latitude": lat,
+                "longitude": lon,
+                "population": population,
+                "parent": departements[dep],
+            },
+        )
+    return np.asarray([communes[c[1]].pk for c in ref.COMMUNES]), {**communes, **departements}
+
+
+def _organisations(places: dict[str, TerritoryModel]) -> tuple[list[Organisation], list[list[Site]]]:
+    organisations, sites = [], []
+    commune_coords = {c[1]: (c[3], c[4]) for c in ref.COMMUNES}
+    for spec in ref.ORGANISATIONS:
+        organisation, _ = Organisation.objects.update_or_create(
+            name=spec.name,
+            defaults={
+                "kind": spec.kind,
+                "territory": places[spec.commune],
+                "email": f"contact@{spec.key}.example.org",
+                "phone": "03 20 00 00 00",
+            },
+        )
+        served = [places[spec.serves_departement]] if spec.serves_departement else []
+        served += [places[s[2]] for s in spec.sites]
+        organisation.served_territories.set(served)
+        org_sites = []
+        for site_name, address, commune in spec.sites:
+            lat, lon = commune_coords[commune]
+            site, _ = Site.objects.update_or_create(
+                organisation=organisation,
+                name=site_name,
+                defaults={"address": address, "commune": places[commune], "latitude": lat, "longitude": lon},
+            )
+            org_sites.append(site)
+        organisations.append(organisation)
+        sites.append(org_sites)
+    return organisations, sites
+
+
+def _demo_logins(organisations: list[Organisation], sites: list[list[Site]]) -> dict[str, User]:
+    password = make_password(ref.DEMO_PASSWORD)  # hashed once: the hash is slow on purpose
+    users = {}
+    for login in ref.DEMO_LOGINS:
+        user, _ = User.objects.update_or_create(
+            username=login.username,
+            defaults={
+                "first_name": login.first_name,
+                "last_name": login.last_name,
+                "email": f"{login.username}@example.org",
+                "password": password,
+                "is_staff": login.is_staff,
+                "is_superuser": login.is_superuser,
+                "is_active": True,
+            },
+        )
+        o = ref.ORG_INDEX[login.organisation]
+        Membership.objects.update_or_create(
+            user=user, organisation=organisations[o], role=login.role, defaults={"site": sites[o][0], "is_active": True}
+        )
+        users[login.username] = user
+    return users
+
+
+def _staff(
+    organisations: list[Organisation], sites: list[list[Site]], demo_users: dict[str, User], expected_open: np.ndarray
+) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
+    """Counselors and managers of every organisation, sized on the expected open caseload.
+
+    Generated staff have deterministic usernames (``<org>.conseiller00001``) and names that do not
+    depend on the seed, and no usable password."""
+    wanted: list[tuple[int, str, str]] = []  # (organisation index, role, username)
+    named = {o: {Role.COUNSELOR: [], Role.MANAGER: []} for o in range(len(organisations))}
+    for login in ref.DEMO_LOGINS:
+        if login.role in (Role.COUNSELOR, Role.MANAGER):
+            named[ref.ORG_INDEX[login.organisation]][login.role].append(login.username)
+    sizes = {}
+    for o, spec in enumerate(ref.ORGANISATIONS):
+        counselors = max(MIN_COUNSELORS, math.ceil(expected_open[o] / spec.caseload), len(named[o][Role.COUNSELOR]))
+        managers = max(1, math.ceil(counselors / MANAGER_SPAN), len(named[o][Role.MANAGER]))
+        sizes[o] = (counselors, managers)
+        for i in range(counselors - len(named[o][Role.COUNSELOR])):
+            wanted.append((o, Role.COUNSELOR, f"{spec.key}.conseiller{i + 1:05d}"))
+        for i in range(managers - len(named[o][Role.MANAGER])):
+            wanted.append((o, Role.MANAGER, f"{spec.key}.responsable{i + 1:03d}"))
+    existing = dict(User.objects.filter(username__in=[w[2] for w in wanted]).values_list("username", "pk"))
+    name_rng = np.random.default_rng(20160601)  # staff names do not depend on the demo seed
+    first = name_rng.choice(ref.FEMALE_FIRST_NAMES + ref.MALE_FIRST_NAMES, len(wanted))
+    last = name_rng.choice(ref.LAST_NAMES, len(wanted))
+    joined = timezone.now()
+    new_users = [
+        User(
+            username=username,
+            first_name=str(first[i]),
+            last_name=str(last[i]),
+            email=f"{username}@example.org",
+            password="!demo-unusable",  # noqa: S106 - "!" prefix: unusable password
+            date_joined=joined,
+        )
+        for i, (_o, _role, username) in enumerate(wanted)
+        if username not in existing
+    ]
+    User.objects.bulk_create(new_users, batch_size=1000)
+    ids = dict(User.objects.filter(username__in=[w[2] for w in wanted]).values_list("username", "pk"))
+    for login, user in demo_users.items():
+        ids[login] = user.pk
+    Membership.objects.bulk_create(
+        [
+            Membership(user_id=ids[username], organisation=organisations[o], role=role, site=sites[o][i % len(sites[o])])
+            for i, (o, role, username) in enumerate(wanted)
+        ],
+        batch_size=1000,
+        ignore_conflicts=True,
+    )
+    counselors, weights, managers = [], [], []
+    for o in range(len(organisations)):
+        names = named[o][Role.COUNSELOR] + [w[2] for w in wanted if w[0] == o and w[1] == Role.COUNSELOR]
+        pool = np.asarray([ids[u] for u in names], dtype=np.int64)
+        p = np.full(len(pool), 1.0 / len(pool))
+        if named[o][Role.COUNSELOR] and len(pool) > 1:
+            # The demo counselor gets a portfolio of about DEMO_PORTFOLIO_TARGET people.
+            share = min(DEMO_PORTFOLIO_MAX_SHARE, DEMO_PORTFOLIO_TARGET / max(expected_open[o], 1.0))
+            p[0] = share
+            p[1:] = (1 - share) / (len(pool) - 1)
+        counselors.append(pool)
+        weights.append(p)
+        manager_names = named[o][Role.MANAGER] + [w[2] for w in wanted if w[0] == o and w[1] == Role.MANAGER]
+        managers.append(ids[manager_names[0]])
+    return counselors, weights, np.asarray(managers, dtype=np.int64)
+
+
+def prepare_territory(people: int, seed: int, today) -> Territory:
+    commune_ids, places = _territories()
+    organisations, sites = _organisations(places)
+    demo_users = _demo_logins(organisations, sites)
+    # Size the staff on the open episodes of the first chunk, scaled to the whole population.
+    sample = min(people, CHUNK_SIZE)
+    today_day = (today - datetime.date(1970, 1, 1)).days
+    sk = skeleton(np.random.default_rng([seed, 0]), sample, today_day) if sample else None
+    expected_open = np.zeros(len(organisations))
+    if sk is not None:
+        np.add.at(expected_open, sk.org[~sk.closed], people / sample)
+    counselors, weights, managers = _staff(organisations, sites, demo_users, expected_open)
+    site_communes = [
+        np.asarray([ref.COMMUNE_INDEX[s[2]] for s in spec.sites], dtype=np.int64) for spec in ref.ORGANISATIONS
+    ]
+    return Territory(
+        today=today,
+        org_ids=np.asarray([o.pk for o in organisations], dtype=np.int64),
+        commune_ids=commune_ids,
+        sites=[np.asarray([s.pk for s in org_sites], dtype=np.int64) for org_sites in sites],
+        site_communes=site_communes,
+        counselors=counselors,
+        counselor_weights=weights,
+        managers=managers,
+        target_days={i: settings.PARCOURS_CONTACT_TARGET_DAYS[i] for i in INTENSITIES},
+    )
+
+
+# --- Bulk writing ----------------------------------------------------------------------------
+def _columns(model) -> list[str]:
+    return [f.column for f in model._meta.concrete_fields]
+
+
+def _check_columns(label: str, model, frame: pd.DataFrame) -> None:
+    expected = set(_columns(model))
+    if set(frame.columns) != expected:
+        missing = sorted(expected - set(frame.columns))
+        extra = sorted(set(frame.columns) - expected)
+        raise RuntimeError(
+            f"demo generator out of date for {label}: missing columns {missing}, unknown columns {extra}"
+        )
+
+
+def _copy_postgres(model, frame: pd.DataFrame) -> None:
+    """COPY in CSV format: one round trip per table and chunk, parsed by the server in C."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = list(frame.columns)
+    not_null_text = [
+        f.column
+        for f in model._meta.concrete_fields
+        if not f.null and f.get_internal_type() in {"CharField", "TextField", "EmailField", "SlugField"}
+    ]
+    options = "FORMAT csv"
+    if not_null_text:
+        # An empty unquoted CSV field is NULL; for NOT NULL text columns it means "".
+        options += ", FORCE_NOT_NULL (" + ", ".join(connection.ops.quote_name(c) for c in not_null_text) + ")"
+    buffer = io.StringIO()
+    frame.to_csv(buffer, header=False, index=False, date_format="%Y-%m-%d %H:%M:%S+00", lineterminator="\n")
+    sql = f"COPY {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) FROM STDIN WITH ({options})"
+    with connection.cursor() as cursor, cursor.connection.cursor() as raw, raw.copy(sql) as copy:
+        copy.write(buffer.getvalue())
+
+
+def _insert_many(model, frame: pd.DataFrame) -> None:
+    """executemany with the values Django itself would store (text dates, hex UUIDs, JSON text)."""
+    converted = {}
+    for column in frame.columns:
+        values = frame[column]
+        if pd.api.types.is_datetime64_any_dtype(values):
+            text = np.datetime_as_string(values.to_numpy(), unit="s").astype(object)
+            text = np.char.replace(text.astype(str), "T", " ").astype(object)
+            text[values.isna().to_numpy()] = None
+            converted[column] = text
+        else:
+            as_object = values.astype(object).to_numpy().copy()
+            as_object[values.isna().to_numpy()] = None
+            converted[column] = as_object
+    rows = list(zip(*converted.values(), strict=True))
+    table = connection.ops.quote_name(model._meta.db_table)
+    columns = ", ".join(connection.ops.quote_name(c) for c in frame.columns)
+    placeholders = ", ".join(["%s"] * len(frame.columns))
+    with connection.cursor() as cursor:
+        for start in range(0, len(rows), 5000):
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows[start : start + 5000])
+
+
+def write_chunk(frames: dict[str, pd.DataFrame]) -> dict[str, int]:
+    counts = {}
+    for label in TABLES:
+        model = apps.get_model(label)
+        frame = frames[label]
+        _check_columns(label, model, frame)
+        frame = frame[_columns(model)]
+        if len(frame):
+            if connection.vendor == "postgresql":
+                _copy_postgres(model, frame)
+            else:
+                _insert_many(model, frame)
+        counts[label] = len(frame)
+    return counts
+
+
+def _first_ids() -> dict[str, int]:
+    return {
+        ID_KEYS[label]: (apps.get_model(label).objects.aggregate(m=Max("id"))["m"] or 0) + 1 for label in TABLES
+    }
+
+
+def _finish_postgres() -> None:
+    models = [apps.get_model(label) for label in TABLES]
+    with connection.cursor() as cursor:
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
+        # Fresh statistics: the planner must know the tables are large before the first request.
+        for model in models:
+            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+
+
+# --- Reset -----------------------------------------------------------------------------------
+def delete_case_data() -> None:
+    """Delete every person and everything hanging off them (episodes, contacts, events...).
+    Reference data and staff stay: they are updated in place by the next load."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            tables = ", ".join(
+                connection.ops.quote_name(apps.get_model(label)._meta.db_table) for label in ("people.person", "cases.supportepisode")
+            )
+            # CASCADE also empties tables of other apps that point to people or episodes.
+            cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
+        return
+    from parcours.cases.models import AccessLog, Appointment, CaseEvent, SupportEpisode
+
+    with transaction.atomic():
+        for model in (CaseEvent, AccessLog, Appointment):
+            model.objects.all().delete()
+        SupportEpisode.objects.all().delete()
+        Person.objects.all().delete()
+
+
+# --- Entry point -----------------------------------------------------------------------------
+def load_demo(
+    *, people: int, seed: int, today=None, progress: Callable[[int], None] | None = None
+) -> LoadResult:
+    began = time.monotonic()
+    today = today or timezone.localdate()
+    with transaction.atomic():
+        territory = prepare_territory(people, seed, today)
+    clock = Clock(today)
+    ids = Ids(_first_ids())
+    totals = dict.fromkeys(TABLES, 0)
+    for index, start in enumerate(range(0, people, CHUNK_SIZE)):
+        size = min(CHUNK_SIZE, people - start)
+        frames = generate_chunk(np.random.default_rng([seed, index]), size, territory, ids, clock)
+        # One transaction per chunk keeps PostgreSQL's queue of deferred foreign-key checks bounded.
+        with transaction.atomic():
+            counts = write_chunk(frames)
+        for label, count in counts.items():
+            totals[label] += count
+        del frames
+        if progress:
+            progress(size)
+    if connection.vendor == "postgresql":
+        _finish_postgres()
+    seconds = time.monotonic() - began
+    logger.info("demo loaded people=%s seconds=%.1f", people, seconds)
+    return LoadResult(people=people, seconds=seconds, rows=totals)

@@ -1,0 +1,173 @@
+import datetime
+
+import numpy as np
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db.models import Max
+from django.utils import timezone
+
+from parcours.accounts.models import User
+from parcours.cases.models import (
+    TRANSITIONS,
+    Appointment,
+    CaseEvent,
+    Contact,
+    ReferentAssignment,
+    Stage,
+    StageTransition,
+    SupportEpisode,
+)
+from parcours.demo import generator
+from parcours.demo import reference as ref
+from parcours.organisations.models import Organisation, Territory
+from parcours.people.models import Consent, Person, StatusPeriod
+
+PEOPLE = 60
+
+
+def load(**options):
+    call_command("demo", people=options.pop("people", PEOPLE), verbosity=0, **options)
+
+
+@pytest.fixture
+def demo(db):
+    load(seed=1)
+
+
+def fingerprint():
+    return {
+        "people": sorted(Person.objects.values_list("first_name", "last_name", "birth_date", "status", "commune__name")),
+        "episodes": sorted(
+            SupportEpisode.objects.values_list(
+                "person__last_name", "started_on", "ended_on", "stage", "intensity", "referent__username"
+            ),
+            key=repr,
+        ),
+        "contacts": sorted(Contact.objects.values_list("episode__person__last_name", "occurred_at", "channel")),
+        "counts": [
+            model.objects.count()
+            for model in (StatusPeriod, Consent, StageTransition, ReferentAssignment, Appointment, CaseEvent)
+        ],
+    }
+
+
+def test_demo_builds_a_territory_of_real_communes_and_several_kinds_of_organisation(demo):
+    lille = Territory.objects.get(level="commune", insee_code="59350")
+    assert lille.name == "Lille"
+    assert lille.parent.insee_code == "59"
+    assert lille.parent.parent.insee_code == "32"
+    assert Territory.objects.get(level="commune", insee_code="62498").parent.name == "Pas-de-Calais"
+    kinds = set(Organisation.objects.values_list("kind", flat=True))
+    assert {"pes", "youth_mission", "disability_operator", "association", "private_provider"} <= kinds
+    assert {"training_body", "local_authority"} <= kinds
+    assert all(o.sites.exists() for o in Organisation.objects.all())
+
+
+def test_demo_counts_are_in_plausible_ranges(demo):
+    assert Person.objects.count() == PEOPLE
+    episodes = SupportEpisode.objects.count()
+    assert PEOPLE <= episodes <= 2 * PEOPLE
+    assert not Person.objects.filter(episodes__isnull=True).exists()
+    assert 5 * episodes <= Contact.objects.count() <= 60 * episodes
+    assert 0.3 * episodes <= SupportEpisode.objects.open().count() <= 0.9 * episodes
+    assert StatusPeriod.objects.filter(ended_on__isnull=True).count() == PEOPLE
+    assert Consent.objects.count() > 0
+
+
+def test_denormalised_last_and_next_contact_match_the_contact_log(demo):
+    episodes = SupportEpisode.objects.annotate(latest=Max("contacts__occurred_at"))
+    assert episodes.exists()
+    for episode in episodes:
+        assert episode.latest is not None
+        assert episode.last_contact_at == episode.latest
+        assert episode.next_contact_due == timezone.localdate(episode.latest) + datetime.timedelta(
+            days=episode.contact_target_days
+        )
+    assert not Contact.objects.filter(occurred_at__gt=timezone.now()).exists()
+
+
+def test_stage_transitions_follow_the_state_machine_and_end_at_the_episode_stage(demo):
+    pairs = set(StageTransition.objects.values_list("from_stage", "to_stage"))
+    assert pairs
+    for from_stage, to_stage in pairs:
+        assert to_stage in TRANSITIONS[from_stage], (from_stage, to_stage)
+    for episode in SupportEpisode.objects.prefetch_related("transitions"):
+        stage = Stage.WELCOME
+        for transition in episode.transitions.all():
+            assert transition.from_stage == stage
+            assert transition.at.date() >= episode.started_on - datetime.timedelta(days=1)
+            stage = transition.to_stage
+        assert stage == episode.stage
+        assert (episode.stage == Stage.CLOSED) == (episode.ended_on is not None) == bool(episode.end_reason)
+
+
+def test_history_contains_missed_cancelled_and_upcoming_appointments_and_referent_changes(demo):
+    statuses = set(Appointment.objects.values_list("status", flat=True))
+    assert {"held", "missed", "cancelled", "planned"} <= statuses
+    assert not Appointment.objects.filter(status="held", contact__isnull=True).exists()
+    assert not Appointment.objects.filter(status="planned", scheduled_at__lt=timezone.now()).exists()
+    handovers = ReferentAssignment.objects.exclude(reason="ouverture")
+    assert handovers.exists()
+    for assignment in handovers.select_related("episode"):
+        assert assignment.episode.referent_id == assignment.referent_id
+    assert SupportEpisode.objects.overdue().exists()
+
+
+def test_every_change_has_its_case_event(demo):
+    def events(kind):
+        return CaseEvent.objects.filter(kind=kind).count()
+
+    assert events("person_created") == Person.objects.count()
+    assert events("episode_opened") == SupportEpisode.objects.count()
+    assert events("contact_recorded") == Contact.objects.count()
+    assert events("stage_changed") + events("episode_closed") == StageTransition.objects.count()
+    assert events("referent_changed") == ReferentAssignment.objects.exclude(reason="ouverture").count()
+    assert events("appointment_planned") == Appointment.objects.count()
+    assert events("appointment_missed") == Appointment.objects.filter(status="missed").count()
+    assert events("consent_given") == Consent.objects.count()
+    assert not CaseEvent.objects.filter(at__gt=timezone.now()).exists()
+
+
+def test_demo_logins_exist_and_can_log_in(demo, client):
+    for login in ref.DEMO_LOGINS:
+        assert client.login(username=login.username, password=ref.DEMO_PASSWORD), login.username
+        client.logout()
+    admin = User.objects.get(username="admin")
+    assert admin.is_staff and admin.is_superuser
+    counselor = User.objects.get(username="conseillere")
+    portfolio = SupportEpisode.objects.open().filter(referent=counselor)
+    assert portfolio.exists()
+    assert SupportEpisode.objects.visible_to(counselor).filter(pk__in=portfolio).count() == portfolio.count()
+
+
+def test_same_seed_gives_the_same_territory_and_another_seed_a_different_one(demo):
+    first = fingerprint()
+    load(seed=1, reset=True, interactive=False)
+    assert fingerprint() == first
+    load(seed=2, reset=True, interactive=False)
+    assert fingerprint()["people"] != first["people"]
+
+
+def test_if_empty_does_nothing_on_a_populated_database(demo):
+    before = fingerprint()
+    load(people=10, seed=3, if_empty=True)
+    assert fingerprint() == before
+
+
+def test_loading_on_top_of_existing_people_requires_reset(demo):
+    with pytest.raises(CommandError, match="--reset"):
+        load(seed=1)
+
+
+def test_generated_population_follows_the_documented_rates():
+    sk = generator.skeleton(np.random.default_rng([7, 0]), 20_000, 20_000)
+    assert np.mean(sk.status == generator.STATUSES.index("job_seeker")) == pytest.approx(0.75, abs=0.02)
+    assert np.mean(sk.status == generator.STATUSES.index("employed")) == pytest.approx(0.10, abs=0.02)
+    assert np.mean(sk.autonomy == generator.AUTONOMY.index("none")) == pytest.approx(0.15, abs=0.03)
+    assert not (sk.minimum_income & (sk.age < generator.MINIMUM_INCOME_MIN_AGE)).any()
+    first = sk.seq == 0
+    youth = first & (sk.age[sk.person] <= 25)
+    assert np.mean(sk.org[youth] == ref.MISSION_LOCALE) == pytest.approx(0.65, abs=0.05)
+    assert not (sk.org[first & ~youth] == ref.MISSION_LOCALE).any()
+    assert (sk.start < 20_000).all() and (sk.start >= 20_000 - 2 * generator.HISTORY_DAYS).all()
