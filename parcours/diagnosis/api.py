@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
-from ninja import Field, Path, Router, Schema
+from ninja import Field, Path, Router, Schema, Status
 
 from parcours.cases.actions import log_access
 from parcours.cases.api import get_episode_for_user, require_episode_team
@@ -215,7 +215,7 @@ def create_diagnosis(request, public_id: uuid.UUID, payload: DiagnosisIn):
         .prefetch_related("barriers")
         .get(pk=diagnosis.pk)
     )
-    return 201, _diagnosis_out(diagnosis, can_see)
+    return Status(201, _diagnosis_out(diagnosis, can_see))
 
 
 def _plan_out(episode: SupportEpisode, can_see: bool) -> dict:
@@ -270,7 +270,7 @@ def add_action(request, public_id: uuid.UUID, payload: ActionIn):
             barrier=barrier,
             career_goal=payload.career_goal,
         )
-    return 201, action
+    return Status(201, action)
 
 
 @router.patch(
@@ -350,4 +350,4 @@ def decide_orientation(request, public_id: uuid.UUID, payload: OrientationIn):
         expected_version=payload.version,
     )
     orientation.decided_by = user
-    return 201, _orientation_out(orientation)
+    return Status(201, _orientation_out(orientation))

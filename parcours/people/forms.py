@@ -8,19 +8,47 @@ from parcours.organisations.models import Territory
 from parcours.people.models import Channel, Consent, DigitalAutonomy, Person, Sex, Status
 
 
-class CommuneChoiceField(forms.ModelChoiceField):
-    def label_from_instance(self, obj):
-        return f"{obj.name} ({obj.postcode or obj.insee_code})"
+class CommuneField(forms.CharField):
+    """A commune typed as its INSEE code or postcode. A select of every French commune (35,000)
+    would not scale; one indexed lookup does."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 5)
+        kwargs.setdefault("help_text", _("Code INSEE ou code postal, par exemple 59350 ou 59000."))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value):
+        if isinstance(value, Territory):
+            return value.insee_code
+        if isinstance(value, int):
+            territory = Territory.objects.filter(pk=value).first()
+            return territory.insee_code if territory else ""
+        return value
+
+    def clean(self, value):
+        code = (super().clean(value) or "").strip()
+        if not code:
+            return None
+        communes = Territory.objects.filter(level=Territory.Level.COMMUNE)
+        by_insee = communes.filter(insee_code=code).first()
+        if by_insee:
+            return by_insee
+        matches = list(communes.filter(postcode=code)[:5])
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            names = ", ".join(f"{c.name} ({c.insee_code})" for c in matches)
+            raise forms.ValidationError(
+                _("Plusieurs communes ont ce code postal : %(names)s. Saisissez le code INSEE."),
+                params={"names": names},
+            )
+        raise forms.ValidationError(_("Aucune commune connue pour le code %(code)s."), params={"code": code})
 
 
 class PersonForm(forms.ModelForm):
     """Identity, contact and preferences. Used to create a person and to edit one."""
 
-    commune = CommuneChoiceField(
-        label=_("Commune de résidence"),
-        required=False,
-        queryset=Territory.objects.filter(level=Territory.Level.COMMUNE).order_by("name", "insee_code"),
-    )
+    commune = CommuneField(label=_("Commune de résidence"), required=False)
     status = forms.ChoiceField(label=_("Situation"), choices=Status.choices, initial=Status.JOB_SEEKER)
     preferred_channels = forms.MultipleChoiceField(
         label=_("Canaux préférés"),

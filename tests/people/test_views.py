@@ -223,7 +223,9 @@ def test_create_page_renders(client, counselor):
     response = client.get(reverse("people:create"))
 
     assert response.status_code == 200
-    assert "Roubaix" in response.content.decode()
+    html = response.content.decode()
+    # The commune is typed (INSEE code or postcode): the page does not list every commune.
+    assert 'name="commune"' in html and "Roubaix" not in html
 
 
 def test_creating_a_person_opens_an_episode_in_the_same_submit(client, counselor, organisation):
@@ -489,3 +491,22 @@ def test_new_member_role_is_irrelevant_for_outsiders(client, other_organisation,
     client.force_login(coordinator)
 
     assert client.get(detail_url(episode.person)).status_code == 404
+
+
+def test_commune_is_typed_as_insee_code_or_unique_postcode(counselor):
+    from django.urls import reverse
+
+    from parcours.people.forms import PersonForm
+    from tests.organisations.factories import TerritoryFactory
+
+    lille = TerritoryFactory(insee_code="59350", name="Lille", postcode="59000")
+    TerritoryFactory(insee_code="59009", name="Villeneuve-d'Ascq", postcode="59650")
+    TerritoryFactory(insee_code="59650", name="Wattrelos", postcode="59150")
+    base = {"first_name": "Léa", "last_name": "Martin", "birth_date": "1995-03-02", "sex": "F"}
+    base |= {"status": "job_seeker", "digital_autonomy": "unknown"}
+    for typed in ("59350", "59000"):
+        form = PersonForm(data={**base, "commune": typed})
+        assert form.is_valid(), form.errors
+        assert form.cleaned_data["commune"] == lille
+    unknown = PersonForm(data={**base, "commune": "99999"})
+    assert not unknown.is_valid() and "99999" in str(unknown.errors["commune"])

@@ -709,6 +709,12 @@ def test_itt_estimator_follows_sklearn_conventions():
     )
     assert est.result_.se_type == "classical" and len(est.coef_) == 3
     assert est.feature_names_ == ["const", "treatment", "x0"]
+    df = _noncompliance()
+    late = LATEEstimator(se="hc0")
+    assert late.fit(df["y"], df["takeup"], df["assigned"]) is late
+    assert late.result_.estimate == pytest.approx(
+        estimate_late(df, "y", "takeup", "assigned").estimate, rel=1e-12
+    )
     with pytest.raises(BadInputError, match="collinear"):
         ITTEstimator(adjustment="additive").fit(
             np.arange(8.0),
