@@ -27,10 +27,10 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sklearn.linear_model import LogisticRegression  # noqa: E402
+from sklearn.linear_model import LogisticRegression
 
-from parcours.stats.profiling import ProfilingModel  # noqa: E402
-from parcours.stats.profiling.simulate import make_profiling_table  # noqa: E402
+from parcours.stats.profiling import ProfilingModel
+from parcours.stats.profiling.simulate import make_profiling_table
 
 GROUPS = ["sex", "age_band", "disability"]
 
@@ -93,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     base_single = per_call(baseline.predict_proba, single_X)
 
     records = scoring.head(args.calls).to_dict(orient="records")
-    for label, model in models.items():
+    for model in models.values():
         _, t_batch = timed(model.predict_risk, scoring)
         rows.append((f"batch {len(scoring):,} rows [{model.chosen_}]", t_batch, "batch"))
         single = per_call(model.score_record, records)
@@ -109,7 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(f"baseline (sklearn LogisticRegression on the encoded {X.shape[0]:,} x {X.shape[1]} matrix):")
     print(f"  fit {t_base_fit:.2f}s, predict_proba {len(scoring):,} rows {t_base_batch:.3f}s, ")
-    print(f"  single-row predict_proba median {baselines['single'] * 1e3:.3f} ms, p95 {baselines['single95'] * 1e3:.3f} ms")
+    print(
+        f"  single-row predict_proba median {baselines['single'] * 1e3:.3f} ms, p95 {baselines['single95'] * 1e3:.3f} ms"
+    )
     print()
     print(f"{'measure':<45} {'time':>12} {'x baseline':>11}")
     for name, seconds, kind in rows:

@@ -55,7 +55,13 @@ TESTING = env_bool("PARCOURS_TESTING", "pytest" in sys.modules)
 
 SECRET_KEY = env_secret("SECRET_KEY")
 if not SECRET_KEY:
-    if DEBUG or TESTING:
+    if env_bool("PARCOURS_EPHEMERAL_SECRET_KEY", False):
+        # Set by the `parcours` wrapper for the science commands that sign nothing (they read a
+        # CSV and print numbers): they must work anywhere without configuration.
+        import secrets
+
+        SECRET_KEY = secrets.token_urlsafe(50)
+    elif DEBUG or TESTING:
         SECRET_KEY = "insecure-development-key-only-for-debug-and-tests"  # noqa: S105
     else:
         raise ImproperlyConfigured("SECRET_KEY (or SECRET_KEY_FILE) is required when DEBUG is off.")
@@ -73,6 +79,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "ninja",  # serves the Swagger UI assets locally (no CDN)
     "django_htmx",
     "template_partials",
     "django_tasks",

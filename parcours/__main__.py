@@ -9,11 +9,24 @@ import os
 import sys
 
 
+# Commands that only read files and print results: no secret is needed to run them.
+OFFLINE_COMMANDS = {
+    ("profiling", "evaluate"),
+    ("profiling", "train"),
+    ("evaluation", "estimate"),
+    ("evaluation", "power"),
+    ("labour", "normalise"),
+}
+
+
 def main(argv: list[str] | None = None) -> None:
+    args = sys.argv[1:] if argv is None else argv
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    if tuple(args[:2]) in OFFLINE_COMMANDS:
+        os.environ.setdefault("PARCOURS_EPHEMERAL_SECRET_KEY", "true")
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["parcours", *(sys.argv[1:] if argv is None else argv)])
+    execute_from_command_line(["parcours", *args])
 
 
 if __name__ == "__main__":

@@ -154,6 +154,14 @@ class ReferralDetailOut(ReferralOut):
     person: uuid.UUID | None = None  # the sending side only
     shared: dict[str, str] = {}  # the receiving side: consented fields only
 
+    @staticmethod
+    def resolve_person(obj):
+        return getattr(obj, "api_person", None)
+
+    @staticmethod
+    def resolve_shared(obj):
+        return getattr(obj, "api_shared", {})
+
 
 class TransitionIn(Schema):
     to: ReferralStatus
@@ -441,19 +449,19 @@ def create_referral(request, payload: ReferralIn):
     return HttpStatus(201, _detail(request, _get_referral(request, referral.public_id)))
 
 
-def _detail(request, referral: Referral) -> dict:
+def _detail(request, referral: Referral) -> Referral:
+    """The referral with what this caller may see of the person attached for the response."""
     user = request.auth
-    data = ReferralOut.from_orm(referral).dict()
     sender = SupportEpisode.objects.visible_to(user).filter(pk=referral.episode_id).exists()
     if sender:
-        data["person"] = referral.person.public_id
+        referral.api_person = referral.person.public_id
         log_access(referral.person, user=user, route="api:referral_detail")
     else:
         shared = referral.shared_person_data()
-        data["shared"] = {code: str(value) for code, _label, value in shared}
+        referral.api_shared = {code: str(value) for code, _label, value in shared}
         if shared:
             log_access(referral.person, user=user, route="api:referral_detail")
-    return data
+    return referral
 
 
 @router.get("/referrals/{public_id}", response=ReferralDetailOut, url_name="referral_detail")

@@ -14,6 +14,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parcours.cases.models import InvalidTransition
 from parcours.catalogue import taxonomy as tx
 from parcours.people.models import Status
 
@@ -25,8 +26,9 @@ STALE_REMINDER_PERIOD_DAYS = getattr(settings, "PARCOURS_STALE_REMINDER_PERIOD_D
 DEFAULT_UPDATE_FREQUENCY_DAYS = 180
 
 
-class InvalidReferralTransition(Exception):
-    """A referral status change that the state machine does not allow."""
+class InvalidReferralTransition(InvalidTransition):
+    """A referral status change that the state machine does not allow (a kind of InvalidTransition:
+    the API answers 409 for both)."""
 
 
 def haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

@@ -7,6 +7,7 @@ are reset at the end, so the load must not run while other processes create peop
 rows in the same database (it is meant for a demo or benchmark database).
 """
 
+import contextlib
 import datetime
 import io
 import logging
@@ -40,6 +41,7 @@ DEMO_PORTFOLIO_TARGET = 90  # open episodes wanted in a demo counselor's portfol
 DEMO_PORTFOLIO_MAX_SHARE = 0.8  # at most this share of their organisation's episodes
 MIN_COUNSELORS = 2  # so that every organisation can hand episodes over
 MANAGER_SPAN = 12  # counselors per manager
+DROP_INDEXES_FROM = 100_000  # PostgreSQL loads of this many people into empty tables rebuild indexes at the end
 
 # Write order respects foreign keys.
 TABLES = [
@@ -258,24 +260,33 @@ def _check_columns(label: str, model, frame: pd.DataFrame) -> None:
         )
 
 
+def _copy_text(frame: pd.DataFrame) -> str:
+    """COPY text format built column-wise with numpy: tab-separated, \\N for NULL. The generator
+    never produces tabs, newlines or backslashes, so no value needs escaping."""
+    columns = []
+    for name in frame.columns:
+        values = frame[name]
+        missing = values.isna().to_numpy()
+        if pd.api.types.is_datetime64_any_dtype(values):
+            text = np.datetime_as_string(values.to_numpy(), unit="s", timezone="UTC")
+        elif pd.api.types.is_bool_dtype(values):
+            text = np.where(values.to_numpy(), "t", "f")
+        elif pd.api.types.is_integer_dtype(values):
+            text = np.asarray(list(map(str, values.to_numpy(dtype=np.int64, na_value=0).tolist())), dtype=object)
+        else:
+            text = values.to_numpy(dtype=object)
+        if missing.any():
+            text = np.where(missing, "\\N", text)
+        columns.append(text.tolist())
+    return "\n".join(map("\t".join, zip(*columns, strict=True))) + "\n"
+
+
 def _copy_postgres(model, frame: pd.DataFrame) -> None:
-    """COPY in CSV format: one round trip per table and chunk, parsed by the server in C."""
+    """COPY FROM STDIN: one round trip per table and chunk, parsed by the server in C."""
     table = connection.ops.quote_name(model._meta.db_table)
-    columns = list(frame.columns)
-    not_null_text = [
-        f.column
-        for f in model._meta.concrete_fields
-        if not f.null and f.get_internal_type() in {"CharField", "TextField", "EmailField", "SlugField"}
-    ]
-    options = "FORMAT csv"
-    if not_null_text:
-        # An empty unquoted CSV field is NULL; for NOT NULL text columns it means "".
-        options += ", FORCE_NOT_NULL (" + ", ".join(connection.ops.quote_name(c) for c in not_null_text) + ")"
-    buffer = io.StringIO()
-    frame.to_csv(buffer, header=False, index=False, date_format="%Y-%m-%d %H:%M:%S+00", lineterminator="\n")
-    sql = f"COPY {table} ({', '.join(connection.ops.quote_name(c) for c in columns)}) FROM STDIN WITH ({options})"
-    with connection.cursor() as cursor, cursor.connection.cursor() as raw, raw.copy(sql) as copy:
-        copy.write(buffer.getvalue())
+    columns = ", ".join(connection.ops.quote_name(c) for c in frame.columns)
+    with connection.cursor() as cursor, cursor.connection.cursor() as raw, raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+        copy.write(_copy_text(frame))
 
 
 def _insert_many(model, frame: pd.DataFrame) -> None:
@@ -333,6 +344,59 @@ def _finish_postgres() -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
+def _secondary_indexes() -> list[tuple[str, str]]:
+    """(name, definition) of the indexes of the bulk tables that back no constraint."""
+    tables = [apps.get_model(label)._meta.db_table for label in TABLES]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            SELECT i.indexname, i.indexdef FROM pg_indexes i
+            WHERE i.schemaname = current_schema() AND i.tablename = ANY(%s)
+              AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conname = i.indexname)
+            ORDER BY i.tablename, i.indexname
+            """,
+            [tables],
+        )
+        return cursor.fetchall()
+
+
+@contextlib.contextmanager
+def _without_secondary_indexes(enabled: bool):
+    """Large loads into empty tables: drop the secondary indexes and build them once at the end
+    (a sort per index instead of millions of random inserts). They are rebuilt even if the load
+    fails; the definitions are logged so they can be restored by hand after a hard kill."""
+    if not enabled:
+        yield
+        return
+    indexes = _secondary_indexes()
+    with connection.cursor() as cursor:
+        for name, definition in indexes:
+            logger.info("demo drops index=%s definition=%r", name, definition)
+            cursor.execute(f"DROP INDEX IF EXISTS {connection.ops.quote_name(name)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SET maintenance_work_mem = '512MB'")
+            for _name, definition in indexes:
+                cursor.execute(definition)
+
+
+def _is_superuser() -> bool:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+        return bool(cursor.fetchone()[0])
+
+
+def _skip_fk_triggers() -> None:
+    """Foreign keys are checked by triggers, queued until commit for Django's deferred
+    constraints: on tens of millions of rows they cost more than the load itself. The generator
+    only writes ids it has just created or read from the database (the SQLite tests run with
+    foreign keys enforced), so for this transaction the triggers are skipped (superuser only)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL session_replication_role = replica")
+
+
 # --- Reset -----------------------------------------------------------------------------------
 def delete_case_data() -> None:
     """Delete every person and everything hanging off them (episodes, contacts, events...).
@@ -364,18 +428,24 @@ def load_demo(
         territory = prepare_territory(people, seed, today)
     clock = Clock(today)
     ids = Ids(_first_ids())
+    skip_fk_triggers = connection.vendor == "postgresql" and _is_superuser()
     totals = dict.fromkeys(TABLES, 0)
-    for index, start in enumerate(range(0, people, CHUNK_SIZE)):
-        size = min(CHUNK_SIZE, people - start)
-        frames = generate_chunk(np.random.default_rng([seed, index]), size, territory, ids, clock)
-        # One transaction per chunk keeps PostgreSQL's queue of deferred foreign-key checks bounded.
-        with transaction.atomic():
-            counts = write_chunk(frames)
-        for label, count in counts.items():
-            totals[label] += count
-        del frames
-        if progress:
-            progress(size)
+    drop_indexes = (
+        connection.vendor == "postgresql" and people >= DROP_INDEXES_FROM and not Person.objects.exists()
+    )
+    with _without_secondary_indexes(drop_indexes):
+        for index, start in enumerate(range(0, people, CHUNK_SIZE)):
+            size = min(CHUNK_SIZE, people - start)
+            frames = generate_chunk(np.random.default_rng([seed, index]), size, territory, ids, clock)
+            with transaction.atomic():
+                if skip_fk_triggers:
+                    _skip_fk_triggers()
+                counts = write_chunk(frames)
+            for label, count in counts.items():
+                totals[label] += count
+            del frames
+            if progress:
+                progress(size)
     if connection.vendor == "postgresql":
         _finish_postgres()
     seconds = time.monotonic() - began

@@ -65,13 +65,13 @@ ONLINE_CHANNELS = {Channel.EMAIL, Channel.INSTANT_MESSAGING, Channel.VIDEO}
 FOLLOWED_SUGGESTION = "Suggestion d'orientation suivie"
 
 
-def _event(episode: SupportEpisode, by, what: str, section: str = Section.GENERAL, **data) -> CaseEvent:
+def _event(episode: SupportEpisode, by, what: str, case_section: str = Section.GENERAL, **data) -> CaseEvent:
     return CaseEvent.objects.create(
         person_id=episode.person_id,
         episode=episode,
         actor=by,
         kind=CaseEvent.Kind.OTHER,
-        section=section,
+        section=case_section,
         data={"what": what, **data},
     )
 
@@ -145,7 +145,9 @@ def save_answers(
     diagnosis.answers = merged
     diagnosis.version += 1
     diagnosis.save(update_fields=["answers", "version", "updated_at"])
-    _event(diagnosis.episode, by, EVENT_ANSWERS_SAVED, diagnosis=diagnosis.pk, section=section_id)
+    _event(
+        diagnosis.episode, by, EVENT_ANSWERS_SAVED, diagnosis=diagnosis.pk, questionnaire_section=section_id
+    )
     return diagnosis
 
 

@@ -10,7 +10,6 @@ from parcours.diagnosis import questionnaire as q
 from parcours.diagnosis.models import SENSITIVE_BARRIERS, Action, Barrier, BarrierKind, Severity, Skill
 
 
-
 class DateInput(forms.DateInput):
     """A native date picker: its value must be ISO whatever the active language."""
 
@@ -202,9 +201,7 @@ class SkillForm(forms.Form):
     attested_organisation = forms.CharField(
         label=_("Organisme de l'attestant·e"), required=False, max_length=200
     )
-    attested_at = forms.DateField(
-        label=_("Date de l'attestation"), required=False, widget=DateInput()
-    )
+    attested_at = forms.DateField(label=_("Date de l'attestation"), required=False, widget=DateInput())
 
     def clean(self):
         cleaned = super().clean()
@@ -227,9 +224,7 @@ class ActionForm(forms.Form):
     owner = forms.ChoiceField(
         label=_("Qui s'en charge"), choices=Action.Owner.choices, initial=Action.Owner.PERSON
     )
-    due_on = forms.DateField(
-        label=_("Échéance"), required=False, widget=DateInput()
-    )
+    due_on = forms.DateField(label=_("Échéance"), required=False, widget=DateInput())
     barrier = BarrierChoiceField(label=_("Frein concerné"), queryset=Barrier.objects.none(), required=False)
     career_goal = forms.CharField(label=_("Ou objectif professionnel"), required=False, max_length=200)
 
@@ -247,9 +242,7 @@ class EditActionForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
     goal = forms.CharField(label=_("Objectif"), max_length=300)
     owner = forms.ChoiceField(label=_("Qui s'en charge"), choices=Action.Owner.choices)
-    due_on = forms.DateField(
-        label=_("Échéance"), required=False, widget=DateInput()
-    )
+    due_on = forms.DateField(label=_("Échéance"), required=False, widget=DateInput())
     status = forms.ChoiceField(label=_("État"), choices=Action.Status.choices)
     career_goal = forms.CharField(label=_("Objectif professionnel"), required=False, max_length=200)
 

@@ -15,16 +15,26 @@ def departement(db):
 @pytest.fixture
 def lille(departement):
     return Territory.objects.create(
-        level="commune", insee_code="59350", name="Lille", postcode="59000", parent=departement,
-        latitude=50.6292, longitude=3.0573,
+        level="commune",
+        insee_code="59350",
+        name="Lille",
+        postcode="59000",
+        parent=departement,
+        latitude=50.6292,
+        longitude=3.0573,
     )
 
 
 @pytest.fixture
 def roubaix(departement):
     return Territory.objects.create(
-        level="commune", insee_code="59512", name="Roubaix", postcode="59100", parent=departement,
-        latitude=50.6901, longitude=3.1817,
+        level="commune",
+        insee_code="59512",
+        name="Roubaix",
+        postcode="59100",
+        parent=departement,
+        latitude=50.6901,
+        longitude=3.1817,
     )
 
 
@@ -32,6 +42,11 @@ def roubaix(departement):
 def lens(db):
     pas_de_calais = Territory.objects.create(level="departement", insee_code="62", name="Pas-de-Calais")
     return Territory.objects.create(
-        level="commune", insee_code="62498", name="Lens", postcode="62300", parent=pas_de_calais,
-        latitude=50.4320, longitude=2.8333,
+        level="commune",
+        insee_code="62498",
+        name="Lens",
+        postcode="62300",
+        parent=pas_de_calais,
+        latitude=50.4320,
+        longitude=2.8333,
     )

@@ -5,10 +5,10 @@ import datetime
 import json
 
 import pytest
+from data_inclusion.schema import v1 as di
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from data_inclusion.schema import v1 as di
 from parcours.catalogue.exchange import export_records, import_catalogue
 from parcours.catalogue.models import ProviderStructure, Service
 from parcours.organisations.models import Organisation
@@ -49,7 +49,10 @@ DATASET = {
             "description": "Un accompagnement intensif de 15 à 20 heures par semaine pour les jeunes.",
             "date_maj": DATE,
             "type": "accompagnement",
-            "thematiques": ["trouver-un-emploi--repondre-a-des-offres-demploi", "mobilite--preparer-un-permis"],
+            "thematiques": [
+                "trouver-un-emploi--repondre-a-des-offres-demploi",
+                "mobilite--preparer-un-permis",
+            ],
             "publics": ["jeunes"],
             "publics_precisions": "16-25 ans",
             "frais": "gratuit",
@@ -157,7 +160,9 @@ def test_invalid_records_are_reported_one_by_one_and_valid_ones_imported(territo
     orphan = dict(data["services"][1], id="dora--orphan", structure_id="dora--inconnue")
     future = dict(data["services"][1], id="dora--future", date_maj="2999-01-01")
     data["services"] += [bad_code, short_name, orphan, future]
-    data["structures"].append({"source": "dora", "id": "dora--nowhere", "nom": "Sans commune", "date_maj": DATE})
+    data["structures"].append(
+        {"source": "dora", "id": "dora--nowhere", "nom": "Sans commune", "date_maj": DATE}
+    )
 
     report = import_catalogue(data)
 
@@ -169,7 +174,10 @@ def test_invalid_records_are_reported_one_by_one_and_valid_ones_imported(territo
     assert by_id[("service", "dora--future")].field == "date_maj"
     assert by_id[("structure", "dora--nowhere")].field == "code_insee"
     assert report.services_created == 2
-    assert set(Service.objects.values_list("external_id", flat=True)) == {"dora--cej-lille", "dora--velo-pret"}
+    assert set(Service.objects.values_list("external_id", flat=True)) == {
+        "dora--cej-lille",
+        "dora--velo-pret",
+    }
 
 
 def test_command_imports_and_exports_files(territory, tmp_path, capsys):

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from parcours.accounts.models import Role
+from parcours.cases.models import AccessLog, CaseEvent
 from parcours.catalogue import actions
 from parcours.catalogue.models import (
     REFERRAL_TRANSITIONS,
@@ -19,7 +20,6 @@ from parcours.catalogue.models import (
     ReferralStatus,
     ReferralTransition,
 )
-from parcours.cases.models import AccessLog, CaseEvent
 from parcours.people.actions import withdraw_consent
 from parcours.people.models import Consent
 from tests.accounts.factories import member
@@ -42,7 +42,12 @@ def referral(episode, counselor, service, receiver):
     episode.person.phone = "0600000000"
     episode.person.save()
     return actions.propose_referral(
-        episode, by=counselor, service=service, shared_fields=["identity"], barriers=["mobility"], consent_given=True
+        episode,
+        by=counselor,
+        service=service,
+        shared_fields=["identity"],
+        barriers=["mobility"],
+        consent_given=True,
     )
 
 
@@ -52,19 +57,27 @@ def test_proposing_requires_the_persons_consent(episode, counselor, service):
     assert not Referral.objects.exists()
 
 
-def test_proposing_records_consent_event_log_and_notifies_the_receiver(referral, episode, receiver, other_organisation):
-    assert Consent.objects.active().filter(
-        person=episode.person, organisation=other_organisation, scope=Consent.Scope.REFERRAL
-    ).exists()
+def test_proposing_records_consent_event_log_and_notifies_the_receiver(
+    referral, episode, receiver, other_organisation
+):
+    assert (
+        Consent.objects.active()
+        .filter(person=episode.person, organisation=other_organisation, scope=Consent.Scope.REFERRAL)
+        .exists()
+    )
     assert CaseEvent.objects.filter(person=episode.person, data__what="referral_proposed").exists()
     assert referral.transitions.get().to_status == ReferralStatus.PROPOSED
-    assert Notification.objects.filter(recipient=receiver, kind=Notification.Kind.REFERRAL_RECEIVED).count() == 1
+    assert (
+        Notification.objects.filter(recipient=receiver, kind=Notification.Kind.REFERRAL_RECEIVED).count() == 1
+    )
     assert referral.expires_on == timezone.localdate() + datetime.timedelta(days=15)
 
 
 def test_only_the_sender_team_may_propose(episode, outsider, service):
     with pytest.raises(PermissionDenied):
-        actions.propose_referral(episode, by=outsider, service=service, shared_fields=["identity"], consent_given=True)
+        actions.propose_referral(
+            episode, by=outsider, service=service, shared_fields=["identity"], consent_given=True
+        )
 
 
 @pytest.mark.parametrize("start", list(ReferralStatus))
@@ -85,7 +98,10 @@ def test_full_path_is_logged_and_each_step_records_a_case_event(referral, receiv
     referral = actions.complete_referral(referral, by=receiver, outcome="employment")
 
     assert list(referral.transitions.values_list("to_status", flat=True)) == [
-        "proposed", "accepted", "started", "completed",
+        "proposed",
+        "accepted",
+        "started",
+        "completed",
     ]
     whats = set(CaseEvent.objects.filter(person=episode.person).values_list("data__what", flat=True))
     assert {"referral_accepted", "referral_started", "referral_completed"} <= whats
@@ -124,26 +140,36 @@ def test_concurrent_answer_is_rejected(referral, receiver):
 
 
 def test_expiry_command_expires_overdue_and_is_idempotent(referral, receiver, service, episode, counselor):
-    Referral.objects.filter(pk=referral.pk).update(expires_on=timezone.localdate() - datetime.timedelta(days=1))
+    Referral.objects.filter(pk=referral.pk).update(
+        expires_on=timezone.localdate() - datetime.timedelta(days=1)
+    )
     call_command("catalogue", "expire-referrals")
     call_command("catalogue", "expire-referrals")
 
     referral.refresh_from_db()
     assert referral.status == ReferralStatus.EXPIRED
-    assert ReferralTransition.objects.filter(referral=referral, to_status="expired", by__isnull=True).count() == 1
+    assert (
+        ReferralTransition.objects.filter(referral=referral, to_status="expired", by__isnull=True).count()
+        == 1
+    )
     assert CaseEvent.objects.filter(data__what="referral_expired").count() == 1
 
 
-def test_expiry_reminders_are_sent_once(referral, receiver):
-    Referral.objects.filter(pk=referral.pk).update(expires_on=timezone.localdate() + datetime.timedelta(days=2))
+def test_expiry_reminders_are_sent_once(referral, receiver, django_capture_on_commit_callbacks):
+    Referral.objects.filter(pk=referral.pk).update(
+        expires_on=timezone.localdate() + datetime.timedelta(days=2)
+    )
     mail.outbox.clear()
 
-    first = actions.expire_overdue_referrals()
-    second = actions.expire_overdue_referrals()
+    with django_capture_on_commit_callbacks(execute=True):
+        first = actions.expire_overdue_referrals()
+        second = actions.expire_overdue_referrals()
 
     assert first == {"expired": 0, "reminders": 1}
     assert second == {"expired": 0, "reminders": 0}
-    assert Notification.objects.filter(kind=Notification.Kind.REFERRAL_EXPIRING, recipient=receiver).count() == 1
+    assert (
+        Notification.objects.filter(kind=Notification.Kind.REFERRAL_EXPIRING, recipient=receiver).count() == 1
+    )
     assert len(mail.outbox) == 1 and mail.outbox[0].to == [receiver.email]
 
 
@@ -160,8 +186,12 @@ def test_receiver_sees_only_the_consented_fields(client, referral, receiver, epi
     assert AccessLog.objects.filter(person=person, user=receiver, route="catalogue:referral_detail").exists()
 
 
-def test_receiver_sees_nothing_once_consent_is_withdrawn(client, referral, receiver, episode, counselor, other_organisation):
-    consent = Consent.objects.active().get(person=episode.person, organisation=other_organisation, scope="referral")
+def test_receiver_sees_nothing_once_consent_is_withdrawn(
+    client, referral, receiver, episode, counselor, other_organisation
+):
+    consent = Consent.objects.active().get(
+        person=episode.person, organisation=other_organisation, scope="referral"
+    )
     withdraw_consent(consent, by=counselor)
     client.force_login(receiver)
 
@@ -190,13 +220,23 @@ def test_sender_sees_the_person_and_the_status(client, referral, counselor, epis
 
 
 def test_outsider_gets_404(client, referral, episode):
-    stranger = member(episode.organisation.__class__.objects.create(name="Autre", kind="association", territory=episode.organisation.territory), Role.COUNSELOR)
+    stranger = member(
+        episode.organisation.__class__.objects.create(
+            name="Autre", kind="association", territory=episode.organisation.territory
+        ),
+        Role.COUNSELOR,
+    )
     client.force_login(stranger)
     assert client.get(reverse("catalogue:referral_detail", args=[referral.public_id])).status_code == 404
     assert client.get(f"/api/v1/referrals/{referral.public_id}").status_code == 404
-    assert client.post(
-        f"/api/v1/referrals/{referral.public_id}/transitions", {"to": "accepted"}, content_type="application/json"
-    ).status_code == 404
+    assert (
+        client.post(
+            f"/api/v1/referrals/{referral.public_id}/transitions",
+            {"to": "accepted"},
+            content_type="application/json",
+        ).status_code
+        == 404
+    )
     assert client.get("/api/v1/referrals").json()["count"] == 0
 
 
@@ -225,27 +265,42 @@ def test_api_create_and_transition(client, counselor, receiver, episode, service
     client.force_login(counselor)
     created = client.post(
         "/api/v1/referrals",
-        {"episode": str(episode.public_id), "service": str(service.public_id), "shared_fields": ["identity", "contact"], "consent_given": True},
+        {
+            "episode": str(episode.public_id),
+            "service": str(service.public_id),
+            "shared_fields": ["identity", "contact"],
+            "consent_given": True,
+        },
         content_type="application/json",
     )
     assert created.status_code == 201, created.json()
     public_id = created.json()["public_id"]
-    forbidden = client.post(f"/api/v1/referrals/{public_id}/transitions", {"to": "accepted"}, content_type="application/json")
+    forbidden = client.post(
+        f"/api/v1/referrals/{public_id}/transitions", {"to": "accepted"}, content_type="application/json"
+    )
     assert forbidden.status_code == 403
     client.force_login(receiver)
-    accepted = client.post(f"/api/v1/referrals/{public_id}/transitions", {"to": "accepted"}, content_type="application/json")
+    accepted = client.post(
+        f"/api/v1/referrals/{public_id}/transitions", {"to": "accepted"}, content_type="application/json"
+    )
     assert accepted.status_code == 200 and accepted.json()["status"] == "accepted"
-    invalid = client.post(f"/api/v1/referrals/{public_id}/transitions", {"to": "expired"}, content_type="application/json")
+    invalid = client.post(
+        f"/api/v1/referrals/{public_id}/transitions", {"to": "expired"}, content_type="application/json"
+    )
     assert invalid.status_code == 409
 
 
 @pytest.mark.parametrize("size", [3, 30])
-def test_referral_list_query_count_is_bounded(size, client, counselor, receiver, service, django_assert_max_num_queries):
+def test_referral_list_query_count_is_bounded(
+    size, client, counselor, receiver, service, django_assert_max_num_queries
+):
     from tests.cases.factories import EpisodeFactory
 
     for _ in range(size):
         episode = EpisodeFactory(organisation=counselor.memberships.get().organisation, referent=counselor)
-        actions.propose_referral(episode, by=counselor, service=service, shared_fields=["identity"], consent_given=True)
+        actions.propose_referral(
+            episode, by=counselor, service=service, shared_fields=["identity"], consent_given=True
+        )
     client.force_login(receiver)
     with django_assert_max_num_queries(8):
         response = client.get(reverse("catalogue:referral_list"))

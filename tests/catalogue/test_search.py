@@ -47,7 +47,11 @@ def test_territory_filter_accepts_commune_and_departement_zones(provider, lille,
     ServiceFactory(organisation=provider, name="Partout")
 
     assert names(search_services(Criteria(commune=roubaix, radius_km=None))) == ["Partout", "Tout le Nord"]
-    assert names(search_services(Criteria(commune=lille, radius_km=None))) == ["Lille seulement", "Partout", "Tout le Nord"]
+    assert names(search_services(Criteria(commune=lille, radius_km=None))) == [
+        "Lille seulement",
+        "Partout",
+        "Tout le Nord",
+    ]
     assert names(search_services(Criteria(commune=lens, radius_km=None))) == ["Partout"]
 
 
@@ -102,7 +106,9 @@ def test_best_fit_comes_first(provider, lille):
 
 
 @pytest.mark.parametrize("size", [3, 30])
-def test_search_query_count_does_not_grow_with_the_catalogue(size, provider, lille, django_assert_num_queries):
+def test_search_query_count_does_not_grow_with_the_catalogue(
+    size, provider, lille, django_assert_num_queries
+):
     for _ in range(size):
         ServiceFactory(organisation=provider, territories=[lille])
     person = PersonFactory(commune=lille)
@@ -119,12 +125,16 @@ def test_public_page_query_count_does_not_grow(size, client, provider, lille, dj
     for _ in range(size):
         ServiceFactory(organisation=provider)
     with django_assert_num_queries(4):
-        response = client.get(reverse("catalogue:public_search"), {"thematique": "mobilite", "commune": "Lille"})
+        response = client.get(
+            reverse("catalogue:public_search"), {"thematique": "mobilite", "commune": "Lille"}
+        )
     assert response.status_code == 200
 
 
 def test_public_catalogue_needs_no_login_and_filters_by_thematique(client, provider):
-    ServiceFactory(organisation=provider, name="Permis solidaire", thematiques=["mobilite--preparer-un-permis"])
+    ServiceFactory(
+        organisation=provider, name="Permis solidaire", thematiques=["mobilite--preparer-un-permis"]
+    )
     ServiceFactory(organisation=provider, name="Garde d'enfants", thematiques=["famille--garde-denfants"])
 
     response = client.get(reverse("catalogue:public_search"), {"thematique": "mobilite"})
@@ -132,7 +142,9 @@ def test_public_catalogue_needs_no_login_and_filters_by_thematique(client, provi
     assert response.status_code == 200
     assert "Permis solidaire" in response.text
     assert "Garde d&#x27;enfants" not in response.text and "Garde d'enfants" not in response.text
-    detail = client.get(reverse("catalogue:service_detail", args=[response.context["page"][0].service.public_id]))
+    detail = client.get(
+        reverse("catalogue:service_detail", args=[response.context["page"][0].service.public_id])
+    )
     assert detail.status_code == 200
 
 
@@ -158,7 +170,9 @@ def test_counselor_search_page_for_a_person_logs_the_access(client, counselor, e
     ServiceFactory(organisation=provider, name="Permis solidaire", barriers=["mobility"])
     client.force_login(counselor)
 
-    response = client.get(reverse("catalogue:match", args=[episode.public_id]), {"barriers": ["mobility"], "radius_km": 30})
+    response = client.get(
+        reverse("catalogue:match", args=[episode.public_id]), {"barriers": ["mobility"], "radius_km": 30}
+    )
 
     assert response.status_code == 200
     assert "répond au frein mobilité" in response.text

@@ -31,8 +31,12 @@ FULL_ANSWERS = {
     "digital_equipment": "smartphone",
     "digital_connectivity": "mobile_only",
     "skills": [
-        {"label": "Organiser une collecte", "source": "volunteering", "attested_by": "M. Martin",
-         "attested_organisation": "Restos du cœur"},
+        {
+            "label": "Organiser une collecte",
+            "source": "volunteering",
+            "attested_by": "M. Martin",
+            "attested_organisation": "Restos du cœur",
+        },
     ],
 }
 
@@ -52,10 +56,14 @@ class Api:
         return self.client.get(API + path, headers=self.headers)
 
     def post(self, path, data):
-        return self.client.post(API + path, json.dumps(data), content_type="application/json", headers=self.headers)
+        return self.client.post(
+            API + path, json.dumps(data), content_type="application/json", headers=self.headers
+        )
 
     def patch(self, path, data):
-        return self.client.patch(API + path, json.dumps(data), content_type="application/json", headers=self.headers)
+        return self.client.patch(
+            API + path, json.dumps(data), content_type="application/json", headers=self.headers
+        )
 
 
 @pytest.fixture

@@ -10,7 +10,9 @@ from tests.cases.factories import EpisodeFactory
 
 def shipped_definition() -> dict:
     """A fresh copy of the questionnaire shipped in the repository (v1)."""
-    return copy.deepcopy(json.loads((QUESTIONNAIRE_DIR / "diagnostic-initial.v1.json").read_text(encoding="utf-8")))
+    return copy.deepcopy(
+        json.loads((QUESTIONNAIRE_DIR / "diagnostic-initial.v1.json").read_text(encoding="utf-8"))
+    )
 
 
 def load_shipped_questionnaire():
@@ -27,7 +29,10 @@ class DiagnosisFactory(factory.django.DjangoModelFactory):
     started_by = factory.SelfAttribute("episode.referent")
 
     class Params:
-        completed = factory.Trait(status=Diagnosis.Status.COMPLETED, completed_at=factory.Faker("date_time", tzinfo=__import__("datetime").timezone.utc))
+        completed = factory.Trait(
+            status=Diagnosis.Status.COMPLETED,
+            completed_at=factory.Faker("date_time", tzinfo=__import__("datetime").timezone.utc),
+        )
 
 
 class BarrierFactory(factory.django.DjangoModelFactory):

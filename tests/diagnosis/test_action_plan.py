@@ -11,8 +11,8 @@ from django.utils import timezone
 from parcours.cases.models import CaseEvent, Section
 from parcours.diagnosis import actions
 from parcours.diagnosis.models import Action, ActionPlan
-from parcours.diagnosis.suggestions import suggestion_table, validate_suggestions
 from parcours.diagnosis.questionnaire import QuestionnaireError
+from parcours.diagnosis.suggestions import suggestion_table, validate_suggestions
 from tests.diagnosis.factories import BarrierFactory, DiagnosisFactory
 
 pytestmark = pytest.mark.django_db
@@ -43,7 +43,11 @@ def test_barrier_suggests_actions_accepted_in_one_click(client, counselor, episo
     assert response.status_code == 302
     action = Action.objects.get()
     assert action.plan == ActionPlan.objects.get(episode=episode)
-    assert (action.barrier, action.owner, action.suggestion_key) == (barrier, "counselor", "housing-social-worker")
+    assert (action.barrier, action.owner, action.suggestion_key) == (
+        barrier,
+        "counselor",
+        "housing-social-worker",
+    )
     assert action.due_on == timezone.localdate() + datetime.timedelta(days=15)
     event = CaseEvent.objects.get(data__what="plan_action_added")
     assert event.data["suggestion"] == "housing-social-worker" and event.actor == counselor
@@ -60,7 +64,9 @@ def test_barrier_suggests_actions_accepted_in_one_click(client, counselor, episo
 
 def test_suggestion_in_english(counselor, episode, questionnaire):
     barrier = _barrier(episode, "language")
-    action = actions.accept_suggested_action(episode, by=counselor, barrier=barrier, key="language-course", language="en")
+    action = actions.accept_suggested_action(
+        episode, by=counselor, barrier=barrier, key="language-course", language="en"
+    )
     assert action.goal == "Enrol in a French or basic skills course"
 
 
@@ -76,14 +82,21 @@ def test_barrier_of_another_episode_cannot_be_linked(counselor, episode, questio
 def test_add_action_form_keeps_input_on_error(client, counselor, episode, questionnaire):
     client.force_login(counselor)
     url = reverse("diagnosis:action_plan", args=[episode.public_id])
-    response = client.post(url, {"goal": "", "owner": "person", "due_on": "pas une date", "career_goal": "Cariste"})
+    response = client.post(
+        url, {"goal": "", "owner": "person", "due_on": "pas une date", "career_goal": "Cariste"}
+    )
     assert response.status_code == 400
     assert 'value="Cariste"' in response.content.decode()
-    response = client.post(url, {"goal": "Passer le CACES", "owner": "person", "due_on": "2030-01-31", "career_goal": "Cariste"})
+    response = client.post(
+        url, {"goal": "Passer le CACES", "owner": "person", "due_on": "2030-01-31", "career_goal": "Cariste"}
+    )
     assert response.status_code == 302
     action = Action.objects.get()
     assert (action.goal, str(action.due_on), action.career_goal, action.status) == (
-        "Passer le CACES", "2030-01-31", "Cariste", "todo"
+        "Passer le CACES",
+        "2030-01-31",
+        "Cariste",
+        "todo",
     )
 
 
@@ -92,7 +105,8 @@ def test_mark_action_done_with_and_without_htmx(client, counselor, episode, ques
     second = actions.add_action(episode, by=counselor, goal="Appeler la CAF")
     client.force_login(counselor)
     response = client.post(
-        reverse("diagnosis:change_action_status", args=[episode.public_id, first.pk]), {"status": "done", "version": 1}
+        reverse("diagnosis:change_action_status", args=[episode.public_id, first.pk]),
+        {"status": "done", "version": 1},
     )
     assert response.status_code == 302
     response = client.post(
@@ -113,7 +127,8 @@ def test_stale_status_change_is_refused(client, counselor, colleague, episode, q
     actions.change_action_status(action, by=colleague, status="dropped")
     client.force_login(counselor)
     response = client.post(
-        reverse("diagnosis:change_action_status", args=[episode.public_id, action.pk]), {"status": "done", "version": 1}
+        reverse("diagnosis:change_action_status", args=[episode.public_id, action.pk]),
+        {"status": "done", "version": 1},
     )
     assert response.status_code == 302
     assert Action.objects.get().status == "dropped"
@@ -125,7 +140,14 @@ def test_edit_action_conflict_keeps_input(client, counselor, colleague, episode,
     client.force_login(counselor)
     assert 'value="Écrire une lettre"' in client.get(url).content.decode()
     actions.update_action(action, by=colleague, goal="Écrire deux lettres")
-    data = {"version": 1, "goal": "Écrire trois lettres", "owner": "person", "status": "todo", "due_on": "", "career_goal": ""}
+    data = {
+        "version": 1,
+        "goal": "Écrire trois lettres",
+        "owner": "person",
+        "status": "todo",
+        "due_on": "",
+        "career_goal": "",
+    }
     response = client.post(url, data)
     assert response.status_code == 409
     assert 'value="Écrire trois lettres"' in response.content.decode()
@@ -135,19 +157,28 @@ def test_edit_action_conflict_keeps_input(client, counselor, colleague, episode,
     assert Action.objects.get().goal == "Écrire trois lettres"
 
 
-def test_action_about_a_health_barrier_is_hidden_from_a_colleague(client, counselor, colleague, episode, questionnaire):
+def test_action_about_a_health_barrier_is_hidden_from_a_colleague(
+    client, counselor, colleague, episode, questionnaire
+):
     health = _barrier(episode, "health")
-    action = actions.accept_suggested_action(episode, by=counselor, barrier=health, key="health-occupational-doctor")
+    action = actions.accept_suggested_action(
+        episode, by=counselor, barrier=health, key="health-occupational-doctor"
+    )
     assert action.section == Section.HEALTH
     actions.add_action(episode, by=counselor, goal="Faire un CV")
     client.force_login(colleague)
     page = client.get(reverse("diagnosis:action_plan", args=[episode.public_id])).content.decode()
     assert "Faire un CV" in page
     assert "médecin" not in page and "RQTH" not in page
-    assert client.get(reverse("diagnosis:edit_action", args=[episode.public_id, action.pk])).status_code == 404
-    assert client.post(
-        reverse("diagnosis:change_action_status", args=[episode.public_id, action.pk]), {"status": "done"}
-    ).status_code == 404
+    assert (
+        client.get(reverse("diagnosis:edit_action", args=[episode.public_id, action.pk])).status_code == 404
+    )
+    assert (
+        client.post(
+            reverse("diagnosis:change_action_status", args=[episode.public_id, action.pk]), {"status": "done"}
+        ).status_code
+        == 404
+    )
     assert CaseEvent.objects.visible_to(colleague).filter(data__what="plan_action_added").count() == 1
 
 
@@ -157,7 +188,9 @@ def test_action_plan_page_has_a_bounded_number_of_queries(
     for kind in ("housing", "mobility", "finances"):
         barrier = _barrier(episode, kind)
     for index in range(30):
-        actions.add_action(episode, by=counselor, goal=f"Action {index}", barrier=barrier if index % 2 else None)
+        actions.add_action(
+            episode, by=counselor, goal=f"Action {index}", barrier=barrier if index % 2 else None
+        )
     url = reverse("diagnosis:action_plan", args=[episode.public_id])
     for user in (counselor, colleague):
         client.force_login(user)

@@ -52,7 +52,9 @@ def test_draft_diagnosis_through_the_api(api, counselor, episode, questionnaire)
         ({"skills": [{"attested_by": "X"}]}, "skills__0__label"),
     ],
 )
-def test_bad_answers_are_400_and_nothing_is_created(api, counselor, episode, questionnaire, answers, fragment):
+def test_bad_answers_are_400_and_nothing_is_created(
+    api, counselor, episode, questionnaire, answers, fragment
+):
     response = api(counselor).post(_url(episode, "/diagnoses"), {"answers": answers})
     assert response.status_code == 400, response.content
     assert fragment in response.json()["error"]
@@ -91,19 +93,26 @@ def test_action_plan_through_the_api(api, counselor, episode, questionnaire):
     assert plan["actions"] == []
     assert {s["key"] for s in plan["suggestions"]} == {"mobility-aid", "mobility-route"}
 
-    accepted = client.post(_url(episode, "/action-plan/actions"), {"barrier": barrier.pk, "suggestion": "mobility-aid"})
+    accepted = client.post(
+        _url(episode, "/action-plan/actions"), {"barrier": barrier.pk, "suggestion": "mobility-aid"}
+    )
     assert accepted.status_code == 201, accepted.content
     assert accepted.json()["barrier"] == barrier.pk and accepted.json()["suggestion_key"] == "mobility-aid"
     created = client.post(
-        _url(episode, "/action-plan/actions"), {"goal": "Passer le code", "owner": "person", "due_on": "2031-05-01"}
+        _url(episode, "/action-plan/actions"),
+        {"goal": "Passer le code", "owner": "person", "due_on": "2031-05-01"},
     )
     assert created.status_code == 201
     action_id = created.json()["id"]
     plan = client.get(_url(episode, "/action-plan")).json()
     assert len(plan["actions"]) == 2 and [s["key"] for s in plan["suggestions"]] == ["mobility-route"]
 
-    patched = client.patch(_url(episode, f"/action-plan/actions/{action_id}"), {"status": "done", "version": 1})
-    assert patched.status_code == 200 and patched.json()["status"] == "done" and patched.json()["version"] == 2
+    patched = client.patch(
+        _url(episode, f"/action-plan/actions/{action_id}"), {"status": "done", "version": 1}
+    )
+    assert (
+        patched.status_code == 200 and patched.json()["status"] == "done" and patched.json()["version"] == 2
+    )
     stale = client.patch(_url(episode, f"/action-plan/actions/{action_id}"), {"status": "todo", "version": 1})
     assert stale.status_code == 409
     assert Action.objects.get(pk=action_id).status == "done"
@@ -130,7 +139,10 @@ def test_bad_actions_are_4xx(api, counselor, episode, payload, status):
 def test_bad_status_patch_is_422_and_unknown_action_404(api, counselor, episode):
     client = api(counselor)
     action_id = client.post(_url(episode, "/action-plan/actions"), {"goal": "CV"}).json()["id"]
-    assert client.patch(_url(episode, f"/action-plan/actions/{action_id}"), {"status": "finished"}).status_code == 422
+    assert (
+        client.patch(_url(episode, f"/action-plan/actions/{action_id}"), {"status": "finished"}).status_code
+        == 422
+    )
     assert client.patch(_url(episode, "/action-plan/actions/999999"), {"status": "done"}).status_code == 404
 
 
@@ -138,20 +150,28 @@ def test_sensitive_action_is_hidden_in_the_api(api, counselor, colleague, episod
     diagnosis = DiagnosisFactory(episode=episode, completed=True)
     health = BarrierFactory(diagnosis=diagnosis, kind="health")
     response = api(counselor).post(
-        _url(episode, "/action-plan/actions"), {"barrier": health.pk, "suggestion": "health-occupational-doctor"}
+        _url(episode, "/action-plan/actions"),
+        {"barrier": health.pk, "suggestion": "health-occupational-doctor"},
     )
     assert response.status_code == 201
     plan = api(colleague).get(_url(episode, "/action-plan")).json()
     assert plan["actions"] == [] and plan["suggestions"] == []
-    patch = api(colleague).patch(_url(episode, f"/action-plan/actions/{response.json()['id']}"), {"status": "done"})
+    patch = api(colleague).patch(
+        _url(episode, f"/action-plan/actions/{response.json()['id']}"), {"status": "done"}
+    )
     assert patch.status_code == 404
     linked = api(colleague).post(_url(episode, "/action-plan/actions"), {"goal": "x", "barrier": health.pk})
     assert linked.status_code == 400
 
 
 def test_orientation_through_the_api(api, counselor, episode, questionnaire):
-    OrientationRuleFactory(priority=1, name="Logement", barrier_kinds=["housing"], suggested_intensity="global",
-                           suggested_approach="global")
+    OrientationRuleFactory(
+        priority=1,
+        name="Logement",
+        barrier_kinds=["housing"],
+        suggested_intensity="global",
+        suggested_approach="global",
+    )
     OrientationRuleFactory(priority=2, name="Défaut")
     client = api(counselor)
     page = client.get(_url(episode, "/orientation")).json()
@@ -172,24 +192,32 @@ def test_orientation_through_the_api(api, counselor, episode, questionnaire):
     response = client.post(_url(episode, "/orientation"), differs)
     assert response.status_code == 400 and "reason" in response.json()["error"]
     assert client.post(_url(episode, "/orientation"), {"chosen_intensity": "loud"}).status_code == 422
-    response = client.post(_url(episode, "/orientation"), {**differs, "reason": "Souhait de la personne",
-                                                           "services": ["Atelier CV"]})
+    response = client.post(
+        _url(episode, "/orientation"),
+        {**differs, "reason": "Souhait de la personne", "services": ["Atelier CV"]},
+    )
     assert response.status_code == 201
     assert response.json()["follows_suggestion"] is False and response.json()["services"] == ["Atelier CV"]
-    followed = client.post(_url(episode, "/orientation"), {"chosen_intensity": "global", "chosen_approach": "global"})
+    followed = client.post(
+        _url(episode, "/orientation"), {"chosen_intensity": "global", "chosen_approach": "global"}
+    )
     assert followed.status_code == 201 and followed.json()["follows_suggestion"] is True
     episode = SupportEpisode.objects.get(pk=episode.pk)
     assert (episode.intensity, episode.approach) == ("global", "global")
     history = client.get(_url(episode, "/orientation")).json()["history"]
     assert [h["chosen_intensity"] for h in history] == ["global", "intensive"]
     assert CaseEvent.objects.filter(episode=episode, kind=CaseEvent.Kind.INTENSITY_CHANGED).count() == 2
-    stale = client.post(_url(episode, "/orientation"), {"chosen_intensity": "follow", "chosen_approach": "global",
-                                                         "reason": "x", "version": 1})
+    stale = client.post(
+        _url(episode, "/orientation"),
+        {"chosen_intensity": "follow", "chosen_approach": "global", "reason": "x", "version": 1},
+    )
     assert stale.status_code == 409
     assert Orientation.objects.count() == 2
 
 
-def test_api_reads_have_a_bounded_number_of_queries(api, counselor, episode, questionnaire, django_assert_max_num_queries):
+def test_api_reads_have_a_bounded_number_of_queries(
+    api, counselor, episode, questionnaire, django_assert_max_num_queries
+):
     client = api(counselor)
     for _ in range(5):
         client.post(_url(episode, "/diagnoses"), {"answers": FULL_ANSWERS})

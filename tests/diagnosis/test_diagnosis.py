@@ -33,8 +33,12 @@ def test_counselor_fills_the_questionnaire_one_section_at_a_time(client, counsel
     client.force_login(counselor)
     response = client.post(reverse("diagnosis:start", args=[episode.public_id]))
     diagnosis = Diagnosis.objects.get(episode=episode)
-    assert response["Location"] == reverse("diagnosis:fill_section", args=[episode.public_id, diagnosis.public_id, 1])
-    response = client.post(response["Location"], {"version": 1, "current_status": "job_seeker", "status_since": "2024-02-01"})
+    assert response["Location"] == reverse(
+        "diagnosis:fill_section", args=[episode.public_id, diagnosis.public_id, 1]
+    )
+    response = client.post(
+        response["Location"], {"version": 1, "current_status": "job_seeker", "status_since": "2024-02-01"}
+    )
     assert response["Location"].endswith("/rubriques/2/")
     response = client.post(
         reverse("diagnosis:fill_section", args=[episode.public_id, diagnosis.public_id, 9]),
@@ -82,9 +86,13 @@ def test_skill_details_without_a_label_are_an_error(client, counselor, episode, 
     assert "Indiquez la compétence." in response.content.decode()
 
 
-def test_concurrent_edit_of_a_section_is_not_overwritten(client, counselor, colleague, episode, questionnaire):
+def test_concurrent_edit_of_a_section_is_not_overwritten(
+    client, counselor, colleague, episode, questionnaire
+):
     diagnosis = actions.start_diagnosis(episode, by=counselor)
-    actions.save_answers(diagnosis, by=colleague, section_id="situation", answers={"current_status": "employed"})
+    actions.save_answers(
+        diagnosis, by=colleague, section_id="situation", answers={"current_status": "employed"}
+    )
     client.force_login(counselor)
     url = reverse("diagnosis:fill_section", args=[episode.public_id, diagnosis.public_id, 1])
     response = client.post(url, {"version": 1, "current_status": "student"})
@@ -106,7 +114,11 @@ def test_completing_derives_barriers_with_their_sections(counselor, episode, que
     health_event = CaseEvent.objects.get(episode=episode, data__what="barrier_recorded")
     assert health_event.section == Section.HEALTH
     skill = Skill.objects.get(diagnosis=diagnosis)
-    assert (skill.attested_by, skill.attested_organisation, skill.is_attested) == ("M. Martin", "Restos du cœur", True)
+    assert (skill.attested_by, skill.attested_organisation, skill.is_attested) == (
+        "M. Martin",
+        "Restos du cœur",
+        True,
+    )
 
 
 def test_digital_exclusion_sets_autonomy_and_offline_channels(counselor, episode, questionnaire):
@@ -161,7 +173,9 @@ def test_incomplete_digital_check_changes_nothing(counselor, episode, questionna
     assert not CaseEvent.objects.filter(data__what="digital_autonomy_set").exists()
 
 
-def test_sensitive_barriers_and_answers_are_hidden_from_a_colleague(client, counselor, colleague, episode, questionnaire):
+def test_sensitive_barriers_and_answers_are_hidden_from_a_colleague(
+    client, counselor, colleague, episode, questionnaire
+):
     diagnosis = _completed(episode, counselor)
     url = reverse("diagnosis:detail", args=[episode.public_id, diagnosis.public_id])
     client.force_login(counselor)
@@ -201,13 +215,20 @@ def test_counselor_records_a_barrier_and_an_attested_skill(client, counselor, ep
     assert barrier.section == Section.JUSTICE
     assert CaseEvent.objects.get(data__what="barrier_recorded").section == Section.JUSTICE
     skill_url = reverse("diagnosis:add_skill", args=[episode.public_id, diagnosis.public_id])
-    response = client.post(skill_url, {"label": "Encadrer", "source": "volunteering", "attested_at": "2024-03-01"})
+    response = client.post(
+        skill_url, {"label": "Encadrer", "source": "volunteering", "attested_at": "2024-03-01"}
+    )
     assert response.status_code == 400
     assert 'value="Encadrer"' in response.content.decode()
     response = client.post(
         skill_url,
-        {"label": "Encadrer", "source": "volunteering", "attested_by": "Mme Roy", "attested_organisation": "Scouts",
-         "attested_at": "2024-03-01"},
+        {
+            "label": "Encadrer",
+            "source": "volunteering",
+            "attested_by": "Mme Roy",
+            "attested_organisation": "Scouts",
+            "attested_at": "2024-03-01",
+        },
     )
     assert response.status_code == 302
     skill = Skill.objects.get()
@@ -255,7 +276,10 @@ def test_outsider_gets_404_on_every_page(client, outsider, counselor, episode, q
 def test_follower_reads_but_cannot_change(client, follower, counselor, episode, questionnaire):
     diagnosis = _completed(episode, counselor)
     client.force_login(follower)
-    assert client.get(reverse("diagnosis:detail", args=[episode.public_id, diagnosis.public_id])).status_code == 200
+    assert (
+        client.get(reverse("diagnosis:detail", args=[episode.public_id, diagnosis.public_id])).status_code
+        == 200
+    )
     assert client.post(reverse("diagnosis:start", args=[episode.public_id])).status_code == 403
     assert client.post(reverse("diagnosis:create_invitation", args=[episode.public_id])).status_code == 403
 
@@ -283,3 +307,17 @@ def test_diagnosis_page_has_a_bounded_number_of_queries(
         actions.start_diagnosis(episode, by=counselor)
     with django_assert_max_num_queries(10):
         assert client.get(overview).status_code == 200
+
+
+def test_saving_a_section_records_a_general_event(counselor, episode, questionnaire):
+    diagnosis = actions.start_diagnosis(episode, by=counselor)
+    actions.save_answers(
+        diagnosis, by=counselor, section_id="rights_health", answers={"barrier_language": "low"}
+    )
+    event = CaseEvent.objects.get(data__what="diagnosis_answers_saved")
+    assert event.section == Section.GENERAL
+    assert event.data == {
+        "what": "diagnosis_answers_saved",
+        "diagnosis": diagnosis.pk,
+        "questionnaire_section": "rights_health",
+    }

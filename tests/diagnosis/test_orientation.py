@@ -24,15 +24,21 @@ def facts(**kwargs):
 
 def test_rules_are_tried_by_ascending_priority():
     OrientationRuleFactory(priority=20, name="second", suggested_intensity="intensive")
-    OrientationRuleFactory(priority=10, name="first", suggested_intensity="global", suggested_approach="global")
+    OrientationRuleFactory(
+        priority=10, name="first", suggested_intensity="global", suggested_approach="global"
+    )
     suggestion = suggest(facts())
     assert (suggestion.rule.name, suggestion.intensity, suggestion.approach) == ("first", "global", "global")
 
 
 def test_each_condition_must_hold():
     OrientationRuleFactory(priority=1, name="many", min_barriers=3, suggested_intensity="global")
-    OrientationRuleFactory(priority=2, name="housing", barrier_kinds=["housing", "justice"], suggested_intensity="intensive")
-    OrientationRuleFactory(priority=3, name="offline", digital_autonomy="none", suggested_approach="iterative")
+    OrientationRuleFactory(
+        priority=2, name="housing", barrier_kinds=["housing", "justice"], suggested_intensity="intensive"
+    )
+    OrientationRuleFactory(
+        priority=3, name="offline", digital_autonomy="none", suggested_approach="iterative"
+    )
     OrientationRuleFactory(priority=4, name="high score", score_band="high", suggested_intensity="intensive")
     OrientationRuleFactory(priority=5, name="default", suggested_intensity="follow")
     assert suggest(facts(kinds=["housing", "family", "finances"])).rule.name == "many"
@@ -40,7 +46,10 @@ def test_each_condition_must_hold():
     assert suggest(facts(kinds=["family"], digital_autonomy="none")).rule.name == "offline"
     assert suggest(facts(digital_autonomy="partial", score_band="high")).rule.name == "high score"
     assert suggest(facts(digital_autonomy="partial", score_band=None)).rule.name == "default"
-    assert suggest(facts(kinds=["family"], digital_autonomy="autonomous", score_band="low")).rule.name == "default"
+    assert (
+        suggest(facts(kinds=["family"], digital_autonomy="autonomous", score_band="low")).rule.name
+        == "default"
+    )
 
 
 def test_inactive_rules_are_skipped_and_no_rule_means_the_fallback():
@@ -91,7 +100,9 @@ def test_suggestion_counts_the_barriers_of_the_latest_completed_diagnosis(counse
 def test_difference_from_the_suggestion_requires_a_reason(counselor, episode):
     OrientationRuleFactory(priority=1, suggested_intensity="guided", suggested_approach="sequential")
     with pytest.raises(ValidationError, match="reason"):
-        actions.decide_orientation(episode, by=counselor, chosen_intensity="intensive", chosen_approach="sequential")
+        actions.decide_orientation(
+            episode, by=counselor, chosen_intensity="intensive", chosen_approach="sequential"
+        )
     with pytest.raises(ValidationError):
         actions.decide_orientation(
             episode, by=counselor, chosen_intensity="guided", chosen_approach="global", reason="   "
@@ -101,7 +112,9 @@ def test_difference_from_the_suggestion_requires_a_reason(counselor, episode):
 
 def test_following_the_suggestion_needs_no_reason(counselor, episode):
     OrientationRuleFactory(priority=1, suggested_intensity="global", suggested_approach="global")
-    orientation = actions.decide_orientation(episode, by=counselor, chosen_intensity="global", chosen_approach="global")
+    orientation = actions.decide_orientation(
+        episode, by=counselor, chosen_intensity="global", chosen_approach="global"
+    )
     assert orientation.follows_suggestion and orientation.reason == ""
     episode.refresh_from_db()
     assert (episode.intensity, episode.approach, episode.contact_target_days) == ("global", "global", 14)
@@ -125,7 +138,11 @@ def test_applying_an_orientation_changes_the_episode_with_case_events(client, co
     )
     assert response.status_code == 302
     episode.refresh_from_db()
-    assert (episode.intensity, episode.approach, episode.contact_target_days) == ("intensive", "iterative", 14)
+    assert (episode.intensity, episode.approach, episode.contact_target_days) == (
+        "intensive",
+        "iterative",
+        14,
+    )
     orientation = Orientation.objects.get()
     assert orientation.services == ["Atelier CV", "PMSMP boulangerie"]
     assert (orientation.suggested_intensity, orientation.chosen_intensity) == ("guided", "intensive")
@@ -141,7 +158,12 @@ def test_orientation_form_without_reason_keeps_input(client, counselor, episode)
     client.force_login(counselor)
     response = client.post(
         reverse("diagnosis:orientation", args=[episode.public_id]),
-        {"version": episode.version, "chosen_intensity": "global", "chosen_approach": "global", "services": "Aide au permis"},
+        {
+            "version": episode.version,
+            "chosen_intensity": "global",
+            "chosen_approach": "global",
+            "services": "Aide au permis",
+        },
     )
     assert response.status_code == 400
     page = response.content.decode()
@@ -157,21 +179,29 @@ def test_orientation_on_a_stale_episode_is_refused(client, counselor, episode):
     change_stage(episode, by=counselor, stage="assessment")
     response = client.post(
         reverse("diagnosis:orientation", args=[episode.public_id]),
-        {"version": stale, "chosen_intensity": "global", "chosen_approach": "global", "reason": "Freins multiples"},
+        {
+            "version": stale,
+            "chosen_intensity": "global",
+            "chosen_approach": "global",
+            "reason": "Freins multiples",
+        },
     )
     assert response.status_code == 409
     assert not Orientation.objects.exists()
     assert "Freins multiples" in response.content.decode()
 
 
-def test_reorientation_keeps_the_history_newest_first(client, counselor, colleague, episode, django_assert_max_num_queries):
+def test_reorientation_keeps_the_history_newest_first(
+    client, counselor, colleague, episode, django_assert_max_num_queries
+):
     OrientationRuleFactory(priority=1, suggested_intensity="guided", suggested_approach="sequential")
     actions.decide_orientation(episode, by=counselor, chosen_intensity="guided", chosen_approach="sequential")
     actions.decide_orientation(
         episode, by=counselor, chosen_intensity="global", chosen_approach="global", reason="Perte de logement"
     )
     assert list(Orientation.objects.filter(episode=episode).values_list("chosen_intensity", flat=True)) == [
-        "global", "guided"
+        "global",
+        "guided",
     ]
     client.force_login(colleague)
     with django_assert_max_num_queries(12):
@@ -182,7 +212,9 @@ def test_reorientation_keeps_the_history_newest_first(client, counselor, colleag
     assert "Perte de logement" not in rows[1] and "écart" not in rows[1]
 
 
-def test_sensitive_barrier_kinds_are_not_listed_for_a_colleague(client, counselor, colleague, episode, questionnaire):
+def test_sensitive_barrier_kinds_are_not_listed_for_a_colleague(
+    client, counselor, colleague, episode, questionnaire
+):
     diagnosis = DiagnosisFactory(episode=episode, completed=True)
     BarrierFactory(diagnosis=diagnosis, kind="justice")
     BarrierFactory(diagnosis=diagnosis, kind="housing")
@@ -190,4 +222,6 @@ def test_sensitive_barrier_kinds_are_not_listed_for_a_colleague(client, counselo
     page = client.get(reverse("diagnosis:orientation", args=[episode.public_id])).content.decode()
     assert "housing" in page and "justice" not in page
     client.force_login(counselor)
-    assert "justice" in client.get(reverse("diagnosis:orientation", args=[episode.public_id])).content.decode()
+    assert (
+        "justice" in client.get(reverse("diagnosis:orientation", args=[episode.public_id])).content.decode()
+    )

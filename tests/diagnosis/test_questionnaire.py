@@ -50,7 +50,7 @@ def test_health_question_must_be_marked_sensitive():
     definition = shipped_definition()
     question = next(qu for qu in q.questions(definition) if qu.get("barrier") == "health")
     del question["sensitive"]
-    with pytest.raises(QuestionnaireError, match="barrier_health.*sensitive"):
+    with pytest.raises(QuestionnaireError, match=r"barrier_health.*sensitive"):
         validate_definition(definition, "v.json")
 
 
@@ -143,7 +143,9 @@ def test_new_version_never_breaks_an_old_diagnosis(client, counselor, episode, t
 @pytest.mark.django_db
 def test_old_diagnosis_reads_in_english_with_its_own_labels(counselor, episode, questionnaire):
     diagnosis = actions.start_diagnosis(episode, by=counselor)
-    actions.save_answers(diagnosis, by=counselor, section_id="situation", answers={"current_status": "student"})
+    actions.save_answers(
+        diagnosis, by=counselor, section_id="situation", answers={"current_status": "student"}
+    )
     rendered = Diagnosis.objects.get(pk=diagnosis.pk).rendered(True, "en")
     assert rendered[0][0] == "Your situation"
     assert rendered[0][1][0][:2] == ("What is your situation today?", "I am a student or in training")

@@ -62,7 +62,9 @@ def test_person_fills_without_account_and_the_link_then_is_spent(client, link, c
     diagnosis = Diagnosis.objects.get(pk=invitation.diagnosis_id)
     assert diagnosis.is_completed and diagnosis.by_person
     assert set(Barrier.objects.filter(diagnosis=diagnosis).values_list("kind", flat=True)) == {
-        "housing", "finances", "health"
+        "housing",
+        "finances",
+        "health",
     }
     completed = CaseEvent.objects.get(episode=episode, data__what="diagnosis_completed")
     assert completed.actor is None and completed.data["by_person"] is True
@@ -80,7 +82,9 @@ def test_person_fills_without_account_and_the_link_then_is_spent(client, link, c
 
 def test_expired_link_is_refused(client, link):
     invitation, token = link
-    SelfDiagnosisInvitation.objects.filter(pk=invitation.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    SelfDiagnosisInvitation.objects.filter(pk=invitation.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
     response = client.get(reverse("diagnosis:self_start", args=[token]))
     assert response.status_code == 410
     assert "expiré" in response.content.decode()
@@ -117,7 +121,8 @@ def test_tampered_or_unknown_link_is_404(client, link, make_bad):
 def test_self_section_keeps_input_on_error(client, link):
     _, token = link
     response = client.post(
-        reverse("diagnosis:self_section", args=[token, 5]), {"version": 1, "salary_monthly_net": "-5", "hours": "part_time"}
+        reverse("diagnosis:self_section", args=[token, 5]),
+        {"version": 1, "salary_monthly_net": "-5", "hours": "part_time"},
     )
     assert response.status_code == 400
     page = response.content.decode()

@@ -21,13 +21,13 @@ from parcours.stats.profiling import (
     brier_score,
     calibration_curve,
     calibration_slope_intercept,
+    cli,
     fairness_audit,
     load_model,
     paired_auc_difference,
     roc_auc,
     save_model,
 )
-from parcours.stats.profiling import cli
 from parcours.stats.profiling.metrics import expit, logit
 from parcours.stats.profiling.simulate import make_profiling_table
 
@@ -221,8 +221,10 @@ def test_labels_replace_column_names_in_the_text(realistic):
     person = pd.DataFrame({"prior_months": [40.0]})
     factor = model.explain(person, top=1)[0].factors[0]
     assert factor.text.startswith("Durée de chômage antérieure au-dessus de la moyenne (40) (+")
-    assert model.explain(person, top=1, language="en")[0].factors[0].text.startswith(
-        "Prior unemployment above average (40)"
+    assert (
+        model.explain(person, top=1, language="en")[0]
+        .factors[0]
+        .text.startswith("Prior unemployment above average (40)")
     )
 
 
@@ -360,7 +362,9 @@ def test_save_and_load_round_trip_gives_identical_scores(fitted, realistic, tmp_
     assert "la décision appartient au conseiller" in card["intended_use"]
     assert set(card["metrics"]) == {"logistic", "lightgbm"}
     page = (tmp_path / "model" / "model_card.html").read_text()
-    assert page.startswith("<!DOCTYPE html>") and "<script" not in page and "http" not in page.split("<pre>")[0]
+    assert (
+        page.startswith("<!DOCTYPE html>") and "<script" not in page and "http" not in page.split("<pre>")[0]
+    )
     metrics = json.loads((tmp_path / "model" / "metrics.json").read_text())
     assert metrics["auc"] == pytest.approx(fitted.metrics_[fitted.chosen_]["auc"])
 
@@ -381,10 +385,8 @@ def csv_file(tmp_path_factory, realistic):
 
 
 def test_cli_evaluate_prints_one_json_object(csv_file, capsys):
-    code = cli.main(
-        ["evaluate", "--data", str(csv_file), "--target", "long_term", "--group", "sex", "--group", "age_band"]
-        + ["--date", "registered_on", "--json"]
-    )
+    args = ["evaluate", "--data", str(csv_file), "--target", "long_term", "--date", "registered_on"]
+    code = cli.main([*args, "--group", "sex", "--group", "age_band", "--json"])
     out = capsys.readouterr().out
     assert code == 0
     result = json.loads(out)
@@ -412,7 +414,11 @@ def test_cli_train_writes_the_model_directory(csv_file, tmp_path, capsys):
         ("", [], "empty file"),
         ("a,b,long_term\n", [], "has a header but no data rows"),
         ('a,b,long_term\n1,2,0\n"3,4,1\n', [], "unreadable CSV"),
-        ("a,b,long_term\n1,2,0\n3,4,2\n5,6,1\n", [], "target 'long_term' is not binary: found values 0, 1, 2"),
+        (
+            "a,b,long_term\n1,2,0\n3,4,2\n5,6,1\n",
+            [],
+            "target 'long_term' is not binary: found values 0, 1, 2",
+        ),
         ("a,b,long_term\n1,2,0\n3,4,1\n", ["--group", "sex"], "unknown group column 'sex' (available: a, b"),
     ],
 )

@@ -9,7 +9,7 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -255,7 +255,11 @@ def end_follow_up_member(request: HttpRequest, public_id, member_id: int) -> Htt
 
 @require_POST
 def record_contact(request: HttpRequest, public_id) -> HttpResponse:
-    episode = get_episode_for_user(request, public_id)
+    # Follow-up members of other organisations record their own exchanges with the person too
+    # (collaborative follow-up, R11); the action still guards the sensitive sections.
+    episode = get_episode_for_user(request, public_id, manage=False)
+    if not episode.is_open:
+        raise PermissionDenied
     form = RecordContactForm(
         request.POST,
         can_see_sensitive=episode.can_see_sensitive(request.user),
@@ -335,7 +339,7 @@ def open_episode(request: HttpRequest, person_public_id) -> HttpResponse:
     with the user's organisation is closed (so no longer visible through visible_to)."""
     user = request.user
     if not user.case_organisation_ids():
-        raise PermissionDenied
+        raise Http404  # no case work here: nothing to show, as for any other hidden object
     person = get_object_or_404(reachable_people(user), public_id=person_public_id)
     form = OpenEpisodeForm(request.POST or None, user=user, auto_id="episode-%s")
     status = 200

@@ -6,7 +6,8 @@ Protocol (:func:`evaluate_rome`):
    (not the ``PRINCIPALE`` one, which repeats the fiche label) is held out, with stochastic
    rounding and at least one synonym kept for training; seeded by ``random_state``.
 2. Fit the normaliser and the baseline on the fiche labels plus the remaining appellations
-   (long, short, masculine and feminine forms).
+   (long, short, masculine and feminine forms); the normaliser also gets each fiche's
+   definition and core skill labels as code documents (no appellation text is in them).
 3. Query the held-out appellations as published ("clean") and a noisy variant of each made by
    :func:`add_noise` (one gender form, lower case, accents dropped, one typo, an abbreviation,
    contract/pay words) with its own seeded generator.
@@ -314,7 +315,7 @@ def evaluate_rome(
     for name, method in methods.items():
         start = time.perf_counter()
         if name == "normaliser":
-            method.fit(labels, codes, code_labels)
+            method.fit(labels, codes, code_labels, referential.code_texts())
         else:
             method.fit(labels, codes)
         seconds[f"{name}_fit"] = time.perf_counter() - start

@@ -6,22 +6,25 @@ abbreviations ("dev web", "assistante admin") and with noise ("H/F", "CDI", "tem
 labels and every appellation form; for ESCO: preferred and alternative labels) and answers
 ``query(text)`` with the best codes and scores in [0, 1].
 
-Method (see docs/labour.md for the measured effect of each part):
+Method (see docs/labour.md for the measured effect):
 
 1. *Cleaning* (:func:`clean_tokens`): ``" / "`` and ``(e)`` gender marks resolved, accents and
-   case dropped, noise removed (contract types, H/F, salaries, "urgent"...), punctuation split,
-   abbreviations expanded from a table, French feminine suffixes folded onto the masculine
-   (-euse/-rice -> -eur, -ière -> -ier, -ienne -> -ien, -ive -> -if, -ante -> -ant...), stop
-   words dropped. Labels and queries go through the same function.
-2. *Spelling*: a query word unknown to the fitted vocabulary is replaced by the closest known
-   word (rapidfuzz ratio >= ``spell_cutoff``), so "cuisiner", "electricein" find their words.
-3. *Retrieval*: cosine similarity on a word TF-IDF (unigrams and bigrams) and a character
-   n-gram TF-IDF (within words), mixed with weight ``word_weight``, one sparse product for a
-   whole batch; the ``n_candidates`` best labels go on.
-4. *Re-ranking*: each candidate gets ``retrieval_weight * cosine + fuzzy_weight * token-set
-   ratio + coverage_weight * (share of query words found in the label, fuzzily) +
-   precision_weight * (share of label words found in the query)``; weights sum to 1, so the
-   score is in [0, 1]. A code scores as its best label (max).
+   case dropped, noise removed from queries (contract types, H/F, salaries, "urgent"...),
+   punctuation split, abbreviations expanded from a table, French feminine endings folded onto
+   the masculine (-euse/-rice -> -eur, -ière -> -ier, -ienne -> -ien, -ive -> -if, -ante ->
+   -ant...), stop words dropped. Labels and queries go through the same function.
+2. *Spelling*: a query word unknown to the labels is replaced by the most frequent known word one
+   edit away (symmetric-deletion lookup), so "cuisiner", "electricein" find their words.
+3. *Retrieval*: cosine on a word TF-IDF (unigrams and bigrams) and a character n-gram TF-IDF
+   (within words), mixed with weight ``word_weight``; one sparse product per chunk of queries;
+   the ``n_candidates`` best labels go on.
+4. *Re-ranking*: each candidate label scores ``retrieval cosine``, ``token-set ratio``
+   (rapidfuzz), ``share of query words in the label`` and ``share of label words in the query``,
+   mixed with weights that sum to 1; a code scores as its best label.
+5. *Code documents*: the code's score is blended (``doc_weight``) with the cosine between the
+   query and a document made of all the code's labels plus optional ``code_texts`` (for ROME,
+   the fiche definition and its core skills), which helps titles whose words appear in no
+   single label of the right code. Every score stays in [0, 1].
 
 The fitted object is plain Python + scipy/sklearn and is saved with :meth:`save` (joblib), so an
 import command can fit once and every request loads the result.
@@ -289,9 +292,12 @@ class JobTitleNormaliser:
         Labels re-ranked per query.
     retrieval_weight, fuzzy_weight, coverage_weight, precision_weight : float
         Weights of the re-ranking terms (normalised to sum to 1).
-    doc_weight : float, default 0.25
-        Weight of the code-level document cosine (all labels of a code plus its ``code_texts``)
-        blended into the final score; only used when ``code_texts`` are given to :meth:`fit`.
+    doc_weight : float, default 0.45
+        Weight of the code-level document cosine (word TF-IDF over all labels of a code plus its
+        ``code_texts``) blended into the final score; 0 switches it off.
+    char_max_df : float, default 0.1
+        Character n-grams found in more than this share of labels are dropped: they carry
+        little weight and make the label product dense (slow).
     spelling : bool, default True
         Replace a query word of 5+ letters unknown to the labels by the most frequent known word
         one edit away (insertion, deletion, substitution or swap of neighbours).
@@ -325,7 +331,7 @@ class JobTitleNormaliser:
         fuzzy_weight: float = 0.2,
         coverage_weight: float = 0.25,
         precision_weight: float = 0.1,
-        doc_weight: float = 0.25,
+        doc_weight: float = 0.45,
         spelling: bool = True,
         abbreviations: Mapping[str, str] | None = None,
         rerank: bool = True,
@@ -433,13 +439,13 @@ class JobTitleNormaliser:
         self.code_label_index_ = [order[bounds[c] : bounds[c + 1]] for c in range(len(self.codes_))]
 
         self.doc_vectorizer_ = None
-        if code_texts and self.doc_weight > 0:
+        if self.doc_weight > 0:
             docs: list[list[str]] = [[] for _ in self.codes_]
             for label, idx in seen:
                 docs[idx].append(label)
-            for code, text in code_texts.items():
+            for code, text in (code_texts or {}).items():
                 if code in code_index and text:
-                    docs[code_index[code]] += clean_tokens(text, self.vocabulary_, {}, noise=False)
+                    docs[code_index[code]].append(" ".join(clean_tokens(text, self.vocabulary_, {}, noise=False)))
             self.doc_vectorizer_ = TfidfVectorizer(
                 analyzer="word", token_pattern=r"\S+", sublinear_tf=True, dtype=np.float32
             )

@@ -207,6 +207,18 @@ class RomeReferential:
             out[link.rome_code].add(link.item_code)
         return dict(out)
 
+    def code_texts(self, *, core_items: bool = True) -> dict[str, str]:
+        """Descriptive text per ROME code: its definition and, optionally, its core skill labels.
+
+        Used as code documents by :class:`~parcours.stats.labour.normalise.JobTitleNormaliser`.
+        """
+        core = self.items_by_code(core_only=True, kinds=("savoir_faire", "savoir_etre", "savoir")) if core_items else {}
+        out = {}
+        for code, occ in self.occupations.items():
+            labels = sorted(self.items[i].label for i in core.get(code, ()) if i in self.items)
+            out[code] = " ".join([occ.definition, *labels]).strip()
+        return out
+
     def label_pairs(self, *, include_short: bool = True, include_gendered: bool = True) -> tuple[list[str], list[str]]:
         """(labels, codes) for fitting a normaliser: fiche labels and every appellation form."""
         labels: list[str] = []

@@ -109,9 +109,7 @@ def build_model_card(model, *, language: str = "fr") -> dict[str, object]:
         else:
             entry.update(kind="numeric", imputed_with=spec.fill, missing_indicator=spec.has_indicator)
         features.append(entry)
-    coefficients = {
-        column: float(c) for column, c in zip(encoder.columns_, model.coef_, strict=True)
-    }
+    coefficients = {column: float(c) for column, c in zip(encoder.columns_, model.coef_, strict=True)}
     card = {
         "schema": 1,
         "name": "Profilage statistique : risque de chômage de longue durée",

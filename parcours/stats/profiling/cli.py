@@ -68,7 +68,9 @@ def read_table(path: str | Path) -> pd.DataFrame:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             first = handle.readline()
     except UnicodeDecodeError as exc:
-        raise BadInputError(f"unreadable CSV '{path}': not UTF-8 text ({exc.reason} at byte {exc.start})") from exc
+        raise BadInputError(
+            f"unreadable CSV '{path}': not UTF-8 text ({exc.reason} at byte {exc.start})"
+        ) from exc
     except OSError as exc:
         raise BadInputError(f"cannot read '{path}': {exc.strerror}") from exc
     if not first.strip():

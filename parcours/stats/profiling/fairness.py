@@ -53,30 +53,22 @@ def _nanmean(values: np.ndarray) -> float:
     return float(values.mean()) if values.size else float("nan")
 
 
-def _selection_rate(y, p, *, threshold):
-    return _nanmean(np.asarray(p) >= threshold)
-
-
-def _tpr(y, p, *, threshold):
-    y = np.asarray(y)
-    return _nanmean(np.asarray(p)[y == 1] >= threshold)
-
-
-def _fpr(y, p, *, threshold):
-    y = np.asarray(y)
-    return _nanmean(np.asarray(p)[y == 0] >= threshold)
-
-
-def _mean_predicted(y, p):
-    return _nanmean(np.asarray(p, dtype=float))
-
-
-def _observed(y, p):
-    return _nanmean(np.asarray(y, dtype=float))
-
-
-def _count(y, p):
-    return len(y)
+def _group_metrics(y, p, *, threshold) -> dict[str, float]:
+    """Every per-group figure in one call: fairlearn's MetricFrame converts its inputs once per
+    metric function, so one function returning a dict is several times faster than seven."""
+    y = np.asarray(y, dtype=float)
+    p = np.asarray(p, dtype=float)
+    flagged = p >= threshold
+    return {
+        "n": len(y),
+        "selection_rate": _nanmean(flagged),
+        "tpr": _nanmean(flagged[y == 1]),
+        "fpr": _nanmean(flagged[y == 0]),
+        "mean_predicted": _nanmean(p),
+        "observed": _nanmean(y),
+        "brier": brier_score(y, p),
+        "auc": roc_auc(y, p),
+    }
 
 
 def decision_threshold(p: np.ndarray, threshold: float | None = None, top_fraction: float = 0.3) -> float:
@@ -216,29 +208,23 @@ def fairness_audit(
     selected = (p >= thr).astype(float)
     sq = (p - y) ** 2
 
-    metrics = {
-        "n": _count,
-        "selection_rate": partial(_selection_rate, threshold=thr),
-        "tpr": partial(_tpr, threshold=thr),
-        "fpr": partial(_fpr, threshold=thr),
-        "mean_predicted": _mean_predicted,
-        "observed": _observed,
-        "brier": brier_score,
-    }
+    metric = partial(_group_metrics, threshold=thr)
     columns: dict[str, tuple[np.ndarray, list[str], pd.DataFrame]] = {}
     for name in groups.columns:
         codes, levels = _group_codes(groups[name])
         frame = MetricFrame(
-            metrics=metrics, y_true=y, y_pred=p, sensitive_features=pd.Series(codes, name=str(name))
+            metrics={"all": metric}, y_true=y, y_pred=p, sensitive_features=pd.Series(codes, name=str(name))
         )
-        by_group = frame.by_group
-        by_group["auc"] = [roc_auc(y[codes == k], p[codes == k]) for k in by_group.index]
+        by_group = pd.DataFrame(list(frame.by_group["all"]), index=frame.by_group.index)
         columns[str(name)] = (codes, levels, by_group)
 
     # Bootstrap: per replicate, weighted per-level sums for every column.
     reps: dict[str, dict[str, list[np.ndarray]]] = {c: {m: [] for m in _RATES} for c in columns}
     ranked = {
-        c: [(codes == k, RankedScores(y[codes == k], p[codes == k])) for k in range(len(levels))]
+        c: [
+            (rows, RankedScores(y[rows], p[rows]))
+            for rows in (np.flatnonzero(codes == k) for k in range(len(levels)))
+        ]
         for c, (codes, levels, _) in columns.items()
     }
     for w in iter_bootstrap_weights(y.size, n_boot, random_state):
@@ -259,10 +245,10 @@ def fairness_audit(
                 r["observed"].append(pos / n_g)
                 r["calibration_gap"].append((sump - pos) / n_g)
                 r["brier"].append(sumsq / n_g)
-                r["auc"].append(np.array([rs.auc(w[mask]) for mask, rs in ranked[c]]))
+                r["auc"].append(np.array([rs.auc(w[rows]) for rows, rs in ranked[c]]))
 
     audits = {}
-    for c, (codes, levels, by_group) in columns.items():
+    for c, (_, levels, by_group) in columns.items():
         stacked = {m: np.vstack(v) if v else np.empty((0, len(levels))) for m, v in reps[c].items()}
         rows: dict[str, dict[str, object]] = {}
         eligible = np.zeros(len(levels), dtype=bool)
@@ -273,11 +259,8 @@ def fairness_audit(
             eligible[k] = n_k >= min_group_size and 0 < observed < 1
             row: dict[str, object] = {"n": n_k, "small": n_k < min_group_size}
             for m in _RATES:
-                if m == "calibration_gap":
-                    value = float(g["mean_predicted"]) - observed
-                else:
-                    value = float(g[m])
-                row[m] = value
+                gap = m == "calibration_gap"
+                row[m] = float(g["mean_predicted"]) - observed if gap else float(g[m])
                 row[f"{m}_ci"] = _ci(stacked[m][:, k], alpha) if n_boot else [float("nan")] * 2
             rows[level] = row
         point = {m: np.array([float(rows[lv][m]) for lv in levels]) for m in ("tpr", "selection_rate", "fpr")}

@@ -8,6 +8,7 @@ statistic on the unique scores (ties count one half), which equals ``sklearn.met
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -39,15 +40,23 @@ class RankedScores:
     """
 
     def __init__(self, y: np.ndarray, score: np.ndarray):
-        self.y = np.asarray(y, dtype=float)
-        _, self.inverse = np.unique(np.asarray(score, dtype=float), return_inverse=True)
-        self.n_unique = int(self.inverse.max()) + 1 if self.inverse.size else 0
+        y = np.asarray(y, dtype=float)
+        _, inverse = np.unique(np.asarray(score, dtype=float), return_inverse=True)
+        self.n_unique = int(inverse.max()) + 1 if inverse.size else 0
+        self.pos_rows = np.flatnonzero(y == 1)
+        self.neg_rows = np.flatnonzero(y != 1)
+        self.pos_rank = inverse[self.pos_rows]
+        self.neg_rank = inverse[self.neg_rows]
 
     def auc(self, weights: np.ndarray | None = None) -> float:
         """Weighted ROC AUC (nan when one class has zero weight)."""
-        w = np.ones_like(self.y) if weights is None else np.asarray(weights, dtype=float)
-        pos = np.bincount(self.inverse, weights=w * self.y, minlength=self.n_unique)
-        neg = np.bincount(self.inverse, weights=w * (1.0 - self.y), minlength=self.n_unique)
+        if weights is None:
+            pos = np.bincount(self.pos_rank, minlength=self.n_unique).astype(float)
+            neg = np.bincount(self.neg_rank, minlength=self.n_unique).astype(float)
+        else:
+            w = np.asarray(weights, dtype=float)
+            pos = np.bincount(self.pos_rank, weights=w[self.pos_rows], minlength=self.n_unique)
+            neg = np.bincount(self.neg_rank, weights=w[self.neg_rows], minlength=self.n_unique)
         total_pos, total_neg = pos.sum(), neg.sum()
         if total_pos <= 0 or total_neg <= 0:
             return float("nan")
@@ -204,10 +213,8 @@ def calibration_slope_intercept(y: np.ndarray, p: np.ndarray, max_iter: int = 50
             break
     mu = expit(X @ beta)
     hess = X.T @ (X * (mu * (1 - mu))[:, None])
-    try:
+    with contextlib.suppress(np.linalg.LinAlgError):  # singular: keep nan standard errors
         cov = np.linalg.inv(hess)
-    except np.linalg.LinAlgError:
-        pass
     return CalibrationFit(float(beta[0]), float(beta[1]), cov, int(y.size))
 
 

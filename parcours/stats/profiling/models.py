@@ -80,7 +80,9 @@ MAX_BOOST_ROUNDS = 500
 EARLY_STOPPING_ROUNDS = 30
 
 
-def fit_logistic(X: np.ndarray, y: np.ndarray, C: float = 1.0, random_state: int | None = 0) -> LogisticRegression:
+def fit_logistic(
+    X: np.ndarray, y: np.ndarray, C: float = 1.0, random_state: int | None = 0
+) -> LogisticRegression:
     """L2-penalised logistic regression (lbfgs) on standardised features."""
     model = LogisticRegression(C=C, max_iter=2000, tol=1e-8, random_state=random_state)
     return model.fit(X, y)
@@ -155,7 +157,9 @@ def _crossfit_calibrated(z: np.ndarray, y: np.ndarray, method: str, random_state
     if n_splits < 2:
         return ScoreCalibrator(method).fit(z, y).transform(z)
     out = np.empty(z.size)
-    for fit_rows, apply_rows in StratifiedKFold(n_splits, shuffle=True, random_state=random_state).split(z, y):
+    for fit_rows, apply_rows in StratifiedKFold(n_splits, shuffle=True, random_state=random_state).split(
+        z, y
+    ):
         out[apply_rows] = ScoreCalibrator(method).fit(z[fit_rows], y[fit_rows]).transform(z[apply_rows])
     return out
 
@@ -344,7 +348,7 @@ class ProfilingModel:
             if n > self.max_eval_rows:
                 keep = np.sort(rng.choice(n, size=self.max_eval_rows, replace=False))
                 order = order[keep]
-            cut = int(round(order.size * (1 - self.test_fraction)))
+            cut = round(order.size * (1 - self.test_fraction))
             fit_rows, test_rows = order[:cut], order[cut:]
             for part, rows in (("training", fit_rows), ("test", test_rows)):
                 if rows.size == 0 or np.unique(y[rows]).size < 2:
@@ -430,7 +434,9 @@ class ProfilingModel:
             ),
         }
         if self.force_model is not None:
-            self.adoption_["reason"] = f"{self.force_model} imposed by the analyst (rule: {self.adoption_['reason']})"
+            self.adoption_["reason"] = (
+                f"{self.force_model} imposed by the analyst (rule: {self.adoption_['reason']})"
+            )
         logger.info("step=adoption chosen=%s gain=%.4f lower=%.4f", self.chosen_, gain, lower)
 
         self.metrics_: dict[str, dict[str, object]] = {}
@@ -486,7 +492,7 @@ class ProfilingModel:
         used = [self.target, *self.features_, *self.groups_, *([self.date] if self.date else [])]
         self.data_info_ = {
             "source": self.source,
-            "n_rows": int(len(frame)),
+            "n_rows": len(frame),
             "n_rows_dropped_missing_target": self.n_dropped_missing_target_,
             "prevalence": float(y.mean()),
             "period": period,
@@ -582,7 +588,9 @@ class ProfilingModel:
             factors = describe_factors(
                 self.encoder_, record, contrib, top=top, language=language, labels=self.labels
             )
-            out.append(Explanation(model, float(row["base"]), float(row["raw_score"]), float(p), contrib, factors))
+            out.append(
+                Explanation(model, float(row["base"]), float(row["raw_score"]), float(p), contrib, factors)
+            )
         return out
 
     # -- reporting --------------------------------------------------------------------------------

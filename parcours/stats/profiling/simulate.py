@@ -89,7 +89,9 @@ def make_profiling_table(
                 "n_contracts": contracts,
                 "region": region,
                 "disability": disability,
-                "age_band": pd.cut(age, [0, 25, 50, 200], right=False, labels=["<25", "25-49", "50+"]).astype(str),
+                "age_band": pd.cut(age, [0, 25, 50, 200], right=False, labels=["<25", "25-49", "50+"]).astype(
+                    str
+                ),
             }
         )
     p = expit(z)

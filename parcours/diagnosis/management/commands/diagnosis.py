@@ -50,7 +50,9 @@ class Command(BaseCommand):
             self.stdout.write(json.dumps(result, ensure_ascii=False))
         else:
             for key, value in result.items():
-                self.stdout.write(f"{key}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
+                self.stdout.write(
+                    f"{key}: {', '.join(map(str, value)) if isinstance(value, list) else value}"
+                )
 
     @transaction.atomic
     def load_rules(self, path: Path, *, replace: bool) -> dict:
@@ -60,7 +62,10 @@ class Command(BaseCommand):
         if replace:
             OrientationRule.objects.all().delete()
         elif OrientationRule.objects.exists():
-            return {"created": 0, "skipped": "the table already has rules (edit them in the admin, or --replace)"}
+            return {
+                "created": 0,
+                "skipped": "the table already has rules (edit them in the admin, or --replace)",
+            }
         for index, row in enumerate(rows):
             unknown = set(row) - RULE_FIELDS
             if unknown:

@@ -1,0 +1,306 @@
+"""Every URL and every API route × every role × same / other organisation.
+
+Each route has a rule below. A route added without a rule fails `test_every_route_has_a_rule`, so
+nobody can add a page or an endpoint without deciding who may use it. Each (route, persona) pair
+runs on fresh data, so writes made by one persona never hide a denial for another.
+
+Personas (see tests/conftest.py): the referent (Alice), a colleague and a manager of the same
+organisation, a follow-up member of another organisation with the person's consent, an analyst of
+the same organisation, a counselor of another organisation (outsider), and an anonymous visitor.
+"""
+
+import datetime
+import json
+from dataclasses import dataclass
+from typing import Callable
+
+import pytest
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from config.api import api
+from parcours.accounts.models import ApiToken
+from parcours.cases import actions
+from parcours.people.models import Consent
+
+PERSONAS = ["anonymous", "referent", "colleague", "manager", "follower", "analyst", "outsider"]
+CASE_STAFF = {"referent", "colleague", "manager"}
+READERS = CASE_STAFF | {"follower"}
+
+# Access classes: who gets through. Everybody else gets 404 (or the login redirect / 401 when
+# anonymous). "Through" means any answer but 404 and 5xx (a write with a minimal body may answer
+# 400 or 409: the rule under test is access, not validation).
+PUBLIC = "public"  # anyone, anonymous included
+LOGGED_IN = "logged_in"  # any authenticated user (their own data, or scoped lists)
+READ = "read"  # people allowed to read the case file
+WRITE = "write"  # staff of the episode's organisation; followers may read (403) but not write
+STAFF_ONLY = "staff_only"  # Django admin
+CONTRIBUTE = "contribute"  # everyone who reads the file may add to it (contacts)
+STAFF = "staff"  # counselors and managers of the organisation only (404 for everybody else)
+OWNER = "owner"  # the object belongs to the referent (e.g. her API token): nobody else sees it
+
+
+@dataclass
+class Rule:
+    access: str
+    body: Callable[[dict], dict] | None = None
+
+
+def _stage(ctx):
+    return {"stage": "assessment", "version": ctx["episode"].version}
+
+
+def _version(ctx):
+    return {"version": ctx["episode"].version}
+
+
+# --- HTML pages, by URL name -------------------------------------------------------------------
+HTML_RULES: dict[str, Rule] = {
+    "home": Rule(PUBLIC),
+    "set_language": Rule(PUBLIC),
+    "accounts:login": Rule(PUBLIC),
+    "accounts:logout": Rule(PUBLIC),
+    "accounts:api_tokens": Rule(LOGGED_IN),
+    "accounts:revoke_api_token": Rule(OWNER),
+    "cases:portfolio": Rule(LOGGED_IN),
+    "cases:alerts": Rule(LOGGED_IN),
+    "cases:open_episode": Rule(CONTRIBUTE),  # a follower may open an episode in their own organisation
+    "cases:change_stage": Rule(WRITE, lambda ctx: {"stage": "assessment", "version": ctx["episode"].version}),
+    "cases:change_intensity": Rule(WRITE, lambda ctx: {"intensity": "global", "reason": "x", **_version(ctx)}),
+    "cases:hand_over": Rule(WRITE),
+    "cases:close_episode": Rule(WRITE),
+    "cases:add_follow_up_member": Rule(WRITE),
+    "cases:end_follow_up_member": Rule(WRITE),
+    "cases:record_contact": Rule(CONTRIBUTE, lambda ctx: {"channel": "phone", "direction": "outbound"}),
+    "cases:plan_appointment": Rule(WRITE),
+    "cases:update_appointment": Rule(WRITE, lambda ctx: {"status": "missed"}),
+    "people:create": Rule(LOGGED_IN),
+    "people:detail": Rule(READ),
+    "people:edit": Rule(WRITE),
+    "people:give_consent": Rule(WRITE),
+    "people:withdraw_consent": Rule(WRITE),
+}
+
+# --- API operations, by "METHOD /path" ----------------------------------------------------------
+API_RULES: dict[str, Rule] = {
+    "GET /persons": Rule(LOGGED_IN),
+    "POST /persons": Rule(LOGGED_IN),
+    "GET /persons/duplicates": Rule(LOGGED_IN),
+    "GET /persons/{public_id}": Rule(READ),
+    "PATCH /persons/{public_id}": Rule(WRITE, lambda ctx: {"version": ctx["person"].version, "phone": "0600000000"}),
+    "POST /persons/{public_id}/status": Rule(WRITE, lambda ctx: {"status": "employed"}),
+    "GET /persons/{public_id}/duplicates": Rule(READ),
+    "GET /persons/{public_id}/consents": Rule(READ),
+    "POST /persons/{public_id}/consents": Rule(
+        WRITE, lambda ctx: {"organisation": str(ctx["organisation"].public_id), "scope": "contact"}
+    ),
+    "POST /consents/{consent_id}/withdraw": Rule(WRITE),
+    "GET /persons/{public_id}/events": Rule(READ),
+    "GET /episodes": Rule(LOGGED_IN),
+    "POST /episodes": Rule(LOGGED_IN),
+    "GET /episodes/{public_id}": Rule(READ),
+    "POST /episodes/{public_id}/stage": Rule(WRITE, _stage),
+    "POST /episodes/{public_id}/intensity": Rule(
+        WRITE, lambda ctx: {"intensity": "global", "reason": "besoins", **_version(ctx)}
+    ),
+    "POST /episodes/{public_id}/handover": Rule(
+        WRITE, lambda ctx: {"to_referent": str(ctx["users"]["colleague"].public_id), "reason": "congé", **_version(ctx)}
+    ),
+    "POST /episodes/{public_id}/close": Rule(WRITE, lambda ctx: {"reason": "moved", **_version(ctx)}),
+    "GET /episodes/{public_id}/follow-up-members": Rule(READ),
+    "POST /episodes/{public_id}/follow-up-members": Rule(
+        WRITE,
+        lambda ctx: {
+            "user": str(ctx["users"]["outsider"].public_id),
+            "organisation": str(ctx["other_organisation"].public_id),
+            "role": "Éducateur",
+        },
+    ),
+    "POST /episodes/{public_id}/follow-up-members/{member_id}/end": Rule(WRITE),
+    "GET /contacts": Rule(LOGGED_IN),
+    "GET /episodes/{public_id}/contacts": Rule(READ),
+    "POST /episodes/{public_id}/contacts": Rule(CONTRIBUTE, lambda ctx: {"channel": "phone", "summary": "Appel"}),
+    "GET /appointments": Rule(LOGGED_IN),
+    "GET /episodes/{public_id}/appointments": Rule(READ),
+    "POST /episodes/{public_id}/appointments": Rule(
+        WRITE, lambda ctx: {"scheduled_at": (timezone.now() + datetime.timedelta(days=3)).isoformat()}
+    ),
+    "POST /appointments/{appointment_id}/held": Rule(WRITE, lambda ctx: {}),
+    "POST /appointments/{appointment_id}/missed": Rule(WRITE),
+    "POST /appointments/{appointment_id}/cancel": Rule(WRITE, lambda ctx: {"cancelled_by": "person"}),
+    "GET /episodes/{public_id}/events": Rule(READ),
+}
+
+
+# --- Route discovery ----------------------------------------------------------------------------
+def _html_routes() -> dict[str, URLPattern]:
+    routes: dict[str, URLPattern] = {}
+
+    def walk(patterns, namespace=""):
+        for p in patterns:
+            if isinstance(p, URLResolver):
+                if p.namespace in {"admin", "api"}:
+                    continue
+                ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
+                walk(p.url_patterns, ns)
+            elif isinstance(p, URLPattern) and p.name:
+                routes[f"{namespace}{p.name}"] = p
+
+    walk(get_resolver().url_patterns)
+    return routes
+
+
+def _api_operations() -> set[str]:
+    schema = api.get_openapi_schema()
+    prefix = "/api/v1"
+    return {
+        f"{method.upper()} {path.removeprefix(prefix)}"
+        for path, item in schema["paths"].items()
+        for method in item
+        if method in {"get", "post", "patch", "put", "delete"}
+    }
+
+
+def test_every_route_has_a_rule():
+    html_missing = sorted(set(_html_routes()) - set(HTML_RULES))
+    api_missing = sorted(_api_operations() - set(API_RULES))
+    assert not html_missing, f"pages without an access rule: {html_missing}"
+    assert not api_missing, f"API operations without an access rule: {api_missing}"
+    assert not sorted(set(HTML_RULES) - set(_html_routes())), "rules for pages that no longer exist"
+    assert not sorted(set(API_RULES) - _api_operations()), "rules for API operations that no longer exist"
+
+
+# --- The world each check runs in --------------------------------------------------------------
+@pytest.fixture
+def world(
+    episode, person, organisation, other_organisation, counselor, colleague, manager, follower, analyst, outsider
+):
+    past = timezone.now() - datetime.timedelta(hours=2)
+    appointment = actions.plan_appointment(episode, by=counselor, scheduled_at=past, channel="phone")
+    consent = Consent.objects.get(person=person, organisation=other_organisation)
+    member = episode.follow_up_members.get(user=follower)
+    users = {
+        "referent": counselor,
+        "colleague": colleague,
+        "manager": manager,
+        "follower": follower,
+        "analyst": analyst,
+        "outsider": outsider,
+    }
+    token, _key = ApiToken.generate(counselor, "matrice")
+    return {
+        "episode": episode,
+        "person": person,
+        "organisation": organisation,
+        "other_organisation": other_organisation,
+        "appointment": appointment,
+        "consent": consent,
+        "member": member,
+        "token": token,
+        "users": users,
+    }
+
+
+def _html_kwargs(name: str, pattern: URLPattern, ctx) -> dict:
+    kwargs = {}
+    for key in pattern.pattern.converters:
+        if key == "public_id":
+            kwargs[key] = ctx["person"].public_id if name.startswith("people:") else ctx["episode"].public_id
+        elif key == "person_public_id":
+            kwargs[key] = ctx["person"].public_id
+        elif key == "member_id":
+            kwargs[key] = ctx["member"].pk
+        elif key == "appointment_id":
+            kwargs[key] = ctx["appointment"].pk
+        elif key == "consent_id":
+            kwargs[key] = ctx["consent"].pk
+        elif key == "token_id":
+            kwargs[key] = ctx["token"].pk
+        else:
+            raise AssertionError(f"{name}: no value for URL parameter {key!r}; add it to _html_kwargs")
+    return kwargs
+
+
+def _api_path(operation: str, ctx) -> str:
+    _method, path = operation.split(" ", 1)
+    values = {
+        "{public_id}": str(ctx["person"].public_id if path.startswith("/persons/") else ctx["episode"].public_id),
+        "{member_id}": str(ctx["member"].pk),
+        "{appointment_id}": str(ctx["appointment"].pk),
+        "{consent_id}": str(ctx["consent"].pk),
+    }
+    for placeholder, value in values.items():
+        path = path.replace(placeholder, value)
+    assert "{" not in path, f"{operation}: no value for a path parameter; add it to _api_path"
+    return "/api/v1" + path
+
+
+def _expected_through(access: str, persona: str) -> bool:
+    return {
+        PUBLIC: True,
+        LOGGED_IN: persona != "anonymous",
+        READ: persona in READERS,
+        WRITE: persona in READERS,  # followers get 403, not 404: they may see the file
+        STAFF_ONLY: False,
+        OWNER: persona == "referent",
+        CONTRIBUTE: persona in READERS,
+        STAFF: persona in CASE_STAFF,
+    }[access]
+
+
+def _check(response, access: str, persona: str, what: str, api_call: bool) -> None:
+    status = response.status_code
+    assert status < 500, f"{what} as {persona}: server error {status}"
+    if persona == "anonymous" and access != PUBLIC:
+        expected = 401 if api_call else 302
+        assert status == expected, f"{what} as anonymous: {status}, expected {expected}"
+        return
+    if _expected_through(access, persona):
+        assert status != 404, f"{what} as {persona}: 404 but this persona may use it"
+        if access == WRITE and persona == "follower":
+            assert status == 403, f"{what} as follower: {status}, expected 403 (read-only)"
+    else:
+        assert status == 404, f"{what} as {persona}: {status}, expected 404"
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("name", sorted(HTML_RULES))
+def test_html_route_access(client, world, name, persona):
+    rule = HTML_RULES[name]
+    pattern = _html_routes()[name]
+    url = reverse(name, kwargs=_html_kwargs(name, pattern, world))
+    if persona != "anonymous":
+        client.force_login(world["users"][persona])
+    if rule.body is not None or name not in {"accounts:login", "home", "cases:portfolio", "cases:alerts"}:
+        get = client.get(url)
+        assert get.status_code < 500
+    body = rule.body(world) if rule.body else {}
+    response = client.post(url, body) if _is_write(name) else client.get(url)
+    _check(response, rule.access, persona, name, api_call=False)
+
+
+def _is_write(name: str) -> bool:
+    reads = {"home", "accounts:login", "accounts:api_tokens", "cases:portfolio", "cases:alerts"}
+    reads |= {"people:create", "people:detail", "people:edit", "cases:open_episode"}
+    return name not in reads
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+@pytest.mark.parametrize("operation", sorted(API_RULES))
+def test_api_route_access(client, world, operation, persona):
+    rule = API_RULES[operation]
+    method, _path = operation.split(" ", 1)
+    url = _api_path(operation, world)
+    headers = {}
+    if persona != "anonymous":
+        _token, key = ApiToken.generate(world["users"][persona], "matrice")
+        headers["HTTP_AUTHORIZATION"] = f"Bearer {key}"
+    body = rule.body(world) if rule.body else {}
+    if method == "GET":
+        response = client.get(url, **headers)
+    else:
+        response = getattr(client, method.lower())(url, json.dumps(body), content_type="application/json", **headers)
+    _check(response, rule.access, persona, operation, api_call=True)
+    if method == "GET" and rule.access == LOGGED_IN and persona in {"analyst", "outsider"}:
+        # Scoped lists answer 200 but must not contain the person.
+        assert str(world["person"].public_id) not in response.content.decode()
