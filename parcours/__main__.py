@@ -8,7 +8,6 @@ all go through here, so every CLI of the project lives under one name.
 import os
 import sys
 
-
 # Commands that only read files and print results: no secret is needed to run them.
 OFFLINE_COMMANDS = {
     ("profiling", "evaluate"),

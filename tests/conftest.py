@@ -65,6 +65,8 @@ def follower(episode, other_organisation):
     """Fanny: social worker of another organisation following the person, with the person's
     consent; sees the file but not the sensitive sections."""
     user = member(other_organisation, Role.COUNSELOR, username="fanny")
-    Consent.objects.create(person=episode.person, organisation=other_organisation, scope=Consent.Scope.CASE_FILE)
+    Consent.objects.create(
+        person=episode.person, organisation=other_organisation, scope=Consent.Scope.CASE_FILE
+    )
     FollowUpMemberFactory(episode=episode, organisation=other_organisation, user=user)
     return user

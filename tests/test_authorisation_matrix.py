@@ -11,8 +11,8 @@ the same organisation, a counselor of another organisation (outsider), and an an
 
 import datetime
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -66,7 +66,9 @@ HTML_RULES: dict[str, Rule] = {
     "cases:alerts": Rule(LOGGED_IN),
     "cases:open_episode": Rule(CONTRIBUTE),  # a follower may open an episode in their own organisation
     "cases:change_stage": Rule(WRITE, lambda ctx: {"stage": "assessment", "version": ctx["episode"].version}),
-    "cases:change_intensity": Rule(WRITE, lambda ctx: {"intensity": "global", "reason": "x", **_version(ctx)}),
+    "cases:change_intensity": Rule(
+        WRITE, lambda ctx: {"intensity": "global", "reason": "x", **_version(ctx)}
+    ),
     "cases:hand_over": Rule(WRITE),
     "cases:close_episode": Rule(WRITE),
     "cases:add_follow_up_member": Rule(WRITE),
@@ -87,7 +89,9 @@ API_RULES: dict[str, Rule] = {
     "POST /persons": Rule(LOGGED_IN),
     "GET /persons/duplicates": Rule(LOGGED_IN),
     "GET /persons/{public_id}": Rule(READ),
-    "PATCH /persons/{public_id}": Rule(WRITE, lambda ctx: {"version": ctx["person"].version, "phone": "0600000000"}),
+    "PATCH /persons/{public_id}": Rule(
+        WRITE, lambda ctx: {"version": ctx["person"].version, "phone": "0600000000"}
+    ),
     "POST /persons/{public_id}/status": Rule(WRITE, lambda ctx: {"status": "employed"}),
     "GET /persons/{public_id}/duplicates": Rule(READ),
     "GET /persons/{public_id}/consents": Rule(READ),
@@ -104,7 +108,12 @@ API_RULES: dict[str, Rule] = {
         WRITE, lambda ctx: {"intensity": "global", "reason": "besoins", **_version(ctx)}
     ),
     "POST /episodes/{public_id}/handover": Rule(
-        WRITE, lambda ctx: {"to_referent": str(ctx["users"]["colleague"].public_id), "reason": "congé", **_version(ctx)}
+        WRITE,
+        lambda ctx: {
+            "to_referent": str(ctx["users"]["colleague"].public_id),
+            "reason": "congé",
+            **_version(ctx),
+        },
     ),
     "POST /episodes/{public_id}/close": Rule(WRITE, lambda ctx: {"reason": "moved", **_version(ctx)}),
     "GET /episodes/{public_id}/follow-up-members": Rule(READ),
@@ -119,7 +128,9 @@ API_RULES: dict[str, Rule] = {
     "POST /episodes/{public_id}/follow-up-members/{member_id}/end": Rule(WRITE),
     "GET /contacts": Rule(LOGGED_IN),
     "GET /episodes/{public_id}/contacts": Rule(READ),
-    "POST /episodes/{public_id}/contacts": Rule(CONTRIBUTE, lambda ctx: {"channel": "phone", "summary": "Appel"}),
+    "POST /episodes/{public_id}/contacts": Rule(
+        CONTRIBUTE, lambda ctx: {"channel": "phone", "summary": "Appel"}
+    ),
     "GET /appointments": Rule(LOGGED_IN),
     "GET /episodes/{public_id}/appointments": Rule(READ),
     "POST /episodes/{public_id}/appointments": Rule(
@@ -173,7 +184,16 @@ def test_every_route_has_a_rule():
 # --- The world each check runs in --------------------------------------------------------------
 @pytest.fixture
 def world(
-    episode, person, organisation, other_organisation, counselor, colleague, manager, follower, analyst, outsider
+    episode,
+    person,
+    organisation,
+    other_organisation,
+    counselor,
+    colleague,
+    manager,
+    follower,
+    analyst,
+    outsider,
 ):
     past = timezone.now() - datetime.timedelta(hours=2)
     appointment = actions.plan_appointment(episode, by=counselor, scheduled_at=past, channel="phone")
@@ -224,7 +244,9 @@ def _html_kwargs(name: str, pattern: URLPattern, ctx) -> dict:
 def _api_path(operation: str, ctx) -> str:
     _method, path = operation.split(" ", 1)
     values = {
-        "{public_id}": str(ctx["person"].public_id if path.startswith("/persons/") else ctx["episode"].public_id),
+        "{public_id}": str(
+            ctx["person"].public_id if path.startswith("/persons/") else ctx["episode"].public_id
+        ),
         "{member_id}": str(ctx["member"].pk),
         "{appointment_id}": str(ctx["appointment"].pk),
         "{consent_id}": str(ctx["consent"].pk),
@@ -299,7 +321,9 @@ def test_api_route_access(client, world, operation, persona):
     if method == "GET":
         response = client.get(url, **headers)
     else:
-        response = getattr(client, method.lower())(url, json.dumps(body), content_type="application/json", **headers)
+        response = getattr(client, method.lower())(
+            url, json.dumps(body), content_type="application/json", **headers
+        )
     _check(response, rule.access, persona, operation, api_call=True)
     if method == "GET" and rule.access == LOGGED_IN and persona in {"analyst", "outsider"}:
         # Scoped lists answer 200 but must not contain the person.

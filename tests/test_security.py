@@ -20,7 +20,12 @@ def _settings_in_subprocess(env: dict[str, str], expr: str) -> subprocess.Comple
     clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "PARCOURS_TESTING"}}
     code = f"import config.settings as s; print(({expr},))"
     return subprocess.run(  # noqa: S603
-        [sys.executable, "-c", code], env={**clean, **env}, cwd=ROOT, capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", code],
+        env={**clean, **env},
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
     )
 
 
@@ -72,7 +77,9 @@ def test_login_is_throttled_after_repeated_failures(counselor):
 @override_settings(AXES_ENABLED=True)
 def test_login_with_right_password_works_when_throttling_is_on(counselor):
     client = Client()
-    response = client.post(reverse("accounts:login"), {"username": counselor.username, "password": "test-password"})
+    response = client.post(
+        reverse("accounts:login"), {"username": counselor.username, "password": "test-password"}
+    )
     assert response.status_code == 302
     assert client.session["_auth_user_id"] == str(counselor.pk)
 
@@ -87,7 +94,11 @@ def test_csrf_is_enforced_on_forms(counselor):
 def test_actions_log_no_personal_data(caplog, counselor, organisation):
     caplog.set_level(logging.DEBUG)
     person = people_actions.create_person(
-        by=counselor, first_name="Zéphyrine", last_name="Quatremare", birth_date="1988-02-03", email="zq@example.org"
+        by=counselor,
+        first_name="Zéphyrine",
+        last_name="Quatremare",
+        birth_date="1988-02-03",
+        email="zq@example.org",
     )
     episode = actions.open_episode(person, by=counselor, organisation=organisation)
     actions.record_contact(episode, by=counselor, channel="phone", summary="Très confidentiel: Quatremare")

@@ -82,7 +82,12 @@ def open_episode(
         episode=episode,
         actor=by,
         kind=CaseEvent.Kind.EPISODE_OPENED,
-        data={"organisation": organisation.pk, "referent": referent.pk, "intensity": intensity, "approach": approach},
+        data={
+            "organisation": organisation.pk,
+            "referent": referent.pk,
+            "intensity": intensity,
+            "approach": approach,
+        },
     )
     logger.info("episode=%s opened by=%s", episode.pk, by.pk)
     return episode
@@ -125,7 +130,11 @@ def change_intensity(
     episode = _lock(episode, expected_version)
     if not episode.is_open:
         raise ValidationError("the episode is closed")
-    before = {"intensity": episode.intensity, "days": episode.contact_target_days, "approach": episode.approach}
+    before = {
+        "intensity": episode.intensity,
+        "days": episode.contact_target_days,
+        "approach": episode.approach,
+    }
     episode.intensity = intensity
     episode.contact_target_days = contact_target_days or default_contact_target_days(intensity)
     if approach:
@@ -198,7 +207,9 @@ def close_episode(
     episode.ended_on = ended_on or timezone.localdate()
     _save(episode, ["stage", "end_reason", "ended_on"])
     ReferentAssignment.objects.filter(episode=episode, ended_at__isnull=True).update(ended_at=timezone.now())
-    StageTransition.objects.create(episode=episode, from_stage=previous, to_stage=Stage.CLOSED, by=by, reason=reason)
+    StageTransition.objects.create(
+        episode=episode, from_stage=previous, to_stage=Stage.CLOSED, by=by, reason=reason
+    )
     CaseEvent.objects.create(
         person_id=episode.person_id,
         episode=episode,
@@ -216,7 +227,12 @@ def add_follow_up_member(
     if not Membership.objects.filter(user=user, organisation=organisation, is_active=True).exists():
         raise ValidationError("this professional is not a member of that organisation")
     member = FollowUpMember.objects.create(
-        episode=episode, user=user, organisation=organisation, role=role, access_level=access_level, added_by=by
+        episode=episode,
+        user=user,
+        organisation=organisation,
+        role=role,
+        access_level=access_level,
+        added_by=by,
     )
     CaseEvent.objects.create(
         person_id=episode.person_id,
@@ -350,7 +366,9 @@ def mark_appointment_held(appointment: Appointment, *, by, summary: str = "") ->
     """The appointment took place: it becomes a contact of the log, on the appointment's channel."""
     if appointment.scheduled_at > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationError("an appointment cannot be held before it starts")
-    appointment = _close_appointment(appointment, Appointment.Status.HELD, by, CaseEvent.Kind.APPOINTMENT_HELD)
+    appointment = _close_appointment(
+        appointment, Appointment.Status.HELD, by, CaseEvent.Kind.APPOINTMENT_HELD
+    )
     contact = record_contact(
         appointment.episode,
         by=by,

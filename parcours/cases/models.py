@@ -96,7 +96,9 @@ class SupportEpisodeQuerySet(models.QuerySet):
         from parcours.people.models import Person
 
         org_ids = user.case_organisation_ids()
-        followed = Exists(FollowUpMember.objects.active().with_consent().filter(user=user, episode=OuterRef("pk")))
+        followed = Exists(
+            FollowUpMember.objects.active().with_consent().filter(user=user, episode=OuterRef("pk"))
+        )
         if not org_ids:
             return self.filter(followed)
         own = Q(organisation_id__in=org_ids) & Exists(
@@ -143,7 +145,9 @@ class SupportEpisode(models.Model):
     started_on = models.DateField(_("début"), default=timezone.localdate)
     ended_on = models.DateField(_("fin"), null=True, blank=True)
     end_reason = models.CharField(_("motif de fin"), max_length=20, choices=EndReason.choices, blank=True)
-    intensity = models.CharField(_("intensité"), max_length=12, choices=Intensity.choices, default=Intensity.GUIDED)
+    intensity = models.CharField(
+        _("intensité"), max_length=12, choices=Intensity.choices, default=Intensity.GUIDED
+    )
     contact_target_days = models.PositiveSmallIntegerField(_("contact au moins tous les (jours)"), default=30)
     approach = models.CharField(
         _("approche"), max_length=12, choices=Approach.choices, default=Approach.SEQUENTIAL
@@ -187,8 +191,10 @@ class SupportEpisode(models.Model):
         return base + datetime.timedelta(days=self.contact_target_days)
 
     def is_contact_overdue(self, today: datetime.date | None = None) -> bool:
-        return self.is_open and self.next_contact_due is not None and self.next_contact_due < (
-            today or timezone.localdate()
+        return (
+            self.is_open
+            and self.next_contact_due is not None
+            and self.next_contact_due < (today or timezone.localdate())
         )
 
     def days_since_last_contact(self, today: datetime.date | None = None) -> int | None:
@@ -200,9 +206,12 @@ class SupportEpisode(models.Model):
         """Sensitive sections: the referent and follow-up members explicitly granted them."""
         if user.pk == self.referent_id:
             return True
-        return self.follow_up_members.active().with_consent().filter(
-            user=user, access_level=FollowUpMember.AccessLevel.SENSITIVE
-        ).exists()
+        return (
+            self.follow_up_members.active()
+            .with_consent()
+            .filter(user=user, access_level=FollowUpMember.AccessLevel.SENSITIVE)
+            .exists()
+        )
 
 
 class StageTransition(models.Model):
@@ -217,6 +226,9 @@ class StageTransition(models.Model):
         ordering = ["at", "pk"]
         verbose_name = _("changement d'étape")
         verbose_name_plural = _("changements d'étape")
+
+    def __str__(self) -> str:
+        return f"{self.from_stage} → {self.to_stage} ({self.at:%Y-%m-%d})"
 
 
 class ReferentAssignment(models.Model):
@@ -233,6 +245,9 @@ class ReferentAssignment(models.Model):
         ordering = ["started_at", "pk"]
         verbose_name = _("référent·e successif·ve")
         verbose_name_plural = _("historique des référent·es")
+
+    def __str__(self) -> str:
+        return f"référent·e {self.referent_id} depuis {self.started_at:%Y-%m-%d}"
 
 
 class FollowUpMemberQuerySet(models.QuerySet):
@@ -260,7 +275,9 @@ class FollowUpMember(models.Model):
         SENSITIVE = "sensitive", _("Dossier complet, sections sensibles comprises")
 
     episode = models.ForeignKey(SupportEpisode, on_delete=models.CASCADE, related_name="follow_up_members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_episodes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="followed_episodes"
+    )
     organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.CASCADE, related_name="follow_up_members"
     )
@@ -279,17 +296,18 @@ class FollowUpMember(models.Model):
         verbose_name_plural = _("membres du suivi")
         indexes = [models.Index(fields=["user", "ended_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.role} ({self.organisation_id})"
+
 
 def sensitive_filter(user, episode_field: str = "episode") -> Q:
     """Rows of a sensitive section are visible to the referent and to granted members only."""
-    granted = FollowUpMember.objects.active().with_consent().filter(
-        user=user, access_level=FollowUpMember.AccessLevel.SENSITIVE, episode=OuterRef(episode_field)
+    granted = (
+        FollowUpMember.objects.active()
+        .with_consent()
+        .filter(user=user, access_level=FollowUpMember.AccessLevel.SENSITIVE, episode=OuterRef(episode_field))
     )
-    return (
-        Q(section=Section.GENERAL)
-        | Q(**{f"{episode_field}__referent": user})
-        | Exists(granted)
-    )
+    return Q(section=Section.GENERAL) | Q(**{f"{episode_field}__referent": user}) | Exists(granted)
 
 
 class ContactQuerySet(models.QuerySet):
@@ -324,6 +342,9 @@ class Contact(models.Model):
         verbose_name_plural = _("contacts")
         indexes = [models.Index(fields=["episode", "occurred_at"])]
 
+    def __str__(self) -> str:
+        return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"
+
 
 class AppointmentQuerySet(models.QuerySet):
     def visible_to(self, user):
@@ -349,13 +370,18 @@ class Appointment(models.Model):
     duration_minutes = models.PositiveSmallIntegerField(_("durée prévue (minutes)"), default=45)
     channel = models.CharField(_("canal"), max_length=20, choices=Channel.choices, default=Channel.IN_PERSON)
     with_user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="appointments", verbose_name=_("avec")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        verbose_name=_("avec"),
     )
     site = models.ForeignKey("organisations.Site", on_delete=models.SET_NULL, null=True, blank=True)
     purpose = models.CharField(_("objet"), max_length=200, blank=True)
     status = models.CharField(_("statut"), max_length=10, choices=Status.choices, default=Status.PLANNED)
     cancelled_by = models.CharField(_("annulé par"), max_length=8, choices=CancelledBy.choices, blank=True)
-    contact = models.OneToOneField(Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    contact = models.OneToOneField(
+        Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -371,14 +397,15 @@ class Appointment(models.Model):
             models.Index(fields=["with_user", "status", "scheduled_at"]),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.scheduled_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
+
 
 class CaseEventQuerySet(models.QuerySet):
     def visible_to(self, user):
         from parcours.people.models import Person
 
-        return self.filter(
-            Exists(Person.objects.visible_to(user).filter(pk=OuterRef("person_id")))
-        ).filter(
+        return self.filter(Exists(Person.objects.visible_to(user).filter(pk=OuterRef("person_id")))).filter(
             Q(episode__isnull=True, section=Section.GENERAL)
             | Q(episode__in=SupportEpisode.objects.visible_to(user)) & sensitive_filter(user)
         )
@@ -445,3 +472,6 @@ class AccessLog(models.Model):
         verbose_name = _("consultation du dossier")
         verbose_name_plural = _("journal des consultations")
         indexes = [models.Index(fields=["person", "at"]), models.Index(fields=["user", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.route} {self.at:%Y-%m-%d %H:%M}"

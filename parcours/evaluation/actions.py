@@ -44,7 +44,11 @@ def validate_design(experiment: Experiment, arms: list[dict]) -> None:
         if len(arms) != 2:
             errors.append("a two-level design has exactly two arms (control and treatment)")
         shares = experiment.shares or []
-        if len(shares) < 2 or any(not 0 <= float(s) <= 1 for s in shares) or 0 not in [float(s) for s in shares]:
+        if (
+            len(shares) < 2
+            or any(not 0 <= float(s) <= 1 for s in shares)
+            or 0 not in [float(s) for s in shares]
+        ):
             errors.append("a two-level design needs at least two treated shares in [0, 1], including 0")
         if experiment.unit == Experiment.Unit.INDIVIDUAL:
             errors.append("a two-level design randomises clusters: choose territory or site as the unit")
@@ -105,7 +109,12 @@ def preregistration_document(experiment: Experiment) -> dict:
         "starts_on": experiment.starts_on.isoformat(),
         "ends_on": experiment.ends_on.isoformat(),
         "arms": [
-            {"position": a.position, "name": a.name, "weight": a.weight, "cost_per_participant": a.cost_per_participant}
+            {
+                "position": a.position,
+                "name": a.name,
+                "weight": a.weight,
+                "cost_per_participant": a.cost_per_participant,
+            }
             for a in experiment.arms.order_by("position")
         ],
         "cost_benefit": {
@@ -217,7 +226,9 @@ def save_reply(
         .first()
     )
     if reply is None:
-        return CounselorReply.objects.create(counselor=by, organisation=organisation, period=period, text=text)
+        return CounselorReply.objects.create(
+            counselor=by, organisation=organisation, period=period, text=text
+        )
     if expected_version is not None and reply.version != expected_version:
         raise ConcurrentEditError("reply changed since it was read")
     reply.text = text

@@ -64,7 +64,7 @@ def analyse_outcome(experiment: Experiment, df: pd.DataFrame, outcome: str, arm_
         experiment.unit != Experiment.Unit.INDIVIDUAL
     )
     cluster = "cluster" if clustered else None
-    out: dict = {"n": int(len(data)), "n_treated": int(data["treatment"].sum())}
+    out: dict = {"n": len(data), "n_treated": int(data["treatment"].sum())}
     out["n_control"] = out["n"] - out["n_treated"]
     if min(out["n_treated"], out["n_control"]) < SMALL_CELL_THRESHOLD:
         out["error"] = f"fewer than {SMALL_CELL_THRESHOLD} people in an arm with an observed outcome"
@@ -72,7 +72,9 @@ def analyse_outcome(experiment: Experiment, df: pd.DataFrame, outcome: str, arm_
     covariates = [c for c in (experiment.covariates or COVARIATES) if c in data and data[c].nunique() > 1]
     itt = _section(lambda: estimate_itt(data, outcome, "treatment", cluster=cluster))
     out["itt"] = itt if isinstance(itt, dict) else _effect(itt)
-    adjusted = _section(lambda: estimate_itt(data, outcome, "treatment", covariates=covariates, cluster=cluster))
+    adjusted = _section(
+        lambda: estimate_itt(data, outcome, "treatment", covariates=covariates, cluster=cluster)
+    )
     out["itt_adjusted"] = adjusted if isinstance(adjusted, dict) else _effect(adjusted)
     out["covariates"] = covariates
 
@@ -105,10 +107,20 @@ def analyse_outcome(experiment: Experiment, df: pd.DataFrame, outcome: str, arm_
             continue
 
         def het(subgroup=subgroup):
-            result = estimate_heterogeneity(data.assign(**{subgroup: data[subgroup].astype(str)}), outcome,
-                                            "treatment", subgroup, cluster=cluster)
+            result = estimate_heterogeneity(
+                data.assign(**{subgroup: data[subgroup].astype(str)}),
+                outcome,
+                "treatment",
+                subgroup,
+                cluster=cluster,
+            )
             return {
-                "effects": {str(k): _effect(v) for k, v in result.effects.items()},
+                "effects": {
+                    str(k): _effect(v)
+                    if min(v.n_treated, v.n_control) >= SMALL_CELL_THRESHOLD
+                    else {"error": f"fewer than {SMALL_CELL_THRESHOLD} people in an arm: not shown"}
+                    for k, v in result.effects.items()
+                },
                 "test": _clean(result.test.to_dict()),
             }
 
@@ -132,8 +144,9 @@ def analyse_outcome(experiment: Experiment, df: pd.DataFrame, outcome: str, arm_
 
     def mde():
         baseline = min(max(control_mean, 0.01), 0.99)
-        return minimum_detectable_effect(n_per_arm=out["n_control"], baseline=baseline,
-                                         ratio=out["n_treated"] / out["n_control"]).to_dict()
+        return minimum_detectable_effect(
+            n_per_arm=out["n_control"], baseline=baseline, ratio=out["n_treated"] / out["n_control"]
+        ).to_dict()
 
     out["mde"] = _clean(_section(mde))
     if "estimate" in out["itt"]:
@@ -141,8 +154,9 @@ def analyse_outcome(experiment: Experiment, df: pd.DataFrame, outcome: str, arm_
         est = out["itt"]
 
         def cost():
-            ce = cost_per_additional_employed(incremental, est["estimate"], est["std_err"], df=est.get("df"),
-                                              ci_method="transform")
+            ce = cost_per_additional_employed(
+                incremental, est["estimate"], est["std_err"], df=est.get("df"), ci_method="transform"
+            )
             npv = net_present_value(
                 est["estimate"],
                 value_per_person_month=experiment.value_per_employed_month,
@@ -152,8 +166,11 @@ def analyse_outcome(experiment: Experiment, df: pd.DataFrame, outcome: str, arm_
                 participants=out["n_treated"],
                 effect_ci=(est["ci_low"], est["ci_high"]),
             )
-            return {"incremental_cost": incremental, "cost_per_additional_employed": ce.to_dict(),
-                    "npv": npv.to_dict()}
+            return {
+                "incremental_cost": incremental,
+                "cost_per_additional_employed": ce.to_dict(),
+                "npv": npv.to_dict(),
+            }
 
         out["cost_benefit"] = _clean(_section(cost))
     return out
@@ -166,11 +183,16 @@ def analyse(experiment: Experiment, as_of: datetime.date | None = None) -> tuple
     results: dict = {"as_of": as_of.isoformat(), "design": experiment.design, "arms": {}, "outcomes": {}}
     if df.empty:
         return results, 0, ""
-    digest = hashlib.sha256(pd.util.hash_pandas_object(df.drop(columns=["assigned_on"]), index=False).values.tobytes())
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(df.drop(columns=["assigned_on"]), index=False).values.tobytes()
+    )
     counts = df.groupby("arm_position").size().to_dict()
     for arm in arms:
-        results["arms"][arm.name] = {"position": arm.position, "n": int(counts.get(arm.position, 0)),
-                                     "cost_per_participant": arm.cost_per_participant}
+        results["arms"][arm.name] = {
+            "position": arm.position,
+            "n": int(counts.get(arm.position, 0)),
+            "cost_per_participant": arm.cost_per_participant,
+        }
     control = arms[0]
     for arm in arms[1:]:
         subset = df[df["arm_position"].isin([0, arm.position])].copy()
@@ -182,7 +204,7 @@ def analyse(experiment: Experiment, as_of: datetime.date | None = None) -> tuple
                 results["outcomes"][key] = {"error": f"unknown outcome {outcome!r}"}
                 continue
             results["outcomes"][key] = analyse_outcome(experiment, subset, outcome, costs)
-    return _clean(results), int(len(df)), digest.hexdigest()
+    return _clean(results), len(df), digest.hexdigest()
 
 
 @transaction.atomic

@@ -32,7 +32,16 @@ logger = logging.getLogger(__name__)
 
 CLUSTER_STRATUM = "__clusters__"
 # Attributes an eligibility rule or a stratum may use (one episode at a time, at intake).
-STRATA_FIELDS = {"status", "sex", "age_band", "intensity", "organisation", "site", "territory", "minimum_income"}
+STRATA_FIELDS = {
+    "status",
+    "sex",
+    "age_band",
+    "intensity",
+    "organisation",
+    "site",
+    "territory",
+    "minimum_income",
+}
 
 
 def age_band(age: int) -> str:
@@ -119,7 +128,9 @@ def _cluster_draw(experiment: Experiment, key: str, arms: list[Arm]) -> ClusterD
         stratum=CLUSTER_STRATUM,
         allocation=[arm.weight for arm in arms],
     )
-    return ClusterDraw.objects.create(experiment=experiment, cluster_key=key, position=position, arm=arms[index])
+    return ClusterDraw.objects.create(
+        experiment=experiment, cluster_key=key, position=position, arm=arms[index]
+    )
 
 
 def draw_arm(experiment: Experiment, episode: SupportEpisode, attributes: dict, arms: list[Arm]) -> dict:
@@ -129,7 +140,10 @@ def draw_arm(experiment: Experiment, episode: SupportEpisode, attributes: dict, 
     if design == Experiment.Design.SIMPLE:
         total = sum(arm.weight for arm in arms)
         index = hashed_assign(
-            unit, seed=experiment.seed, experiment_id=experiment.pk, probabilities=[a.weight / total for a in arms]
+            unit,
+            seed=experiment.seed,
+            experiment_id=experiment.pk,
+            probabilities=[a.weight / total for a in arms],
         )
         return {"unit_key": unit, "arm": arms[index]}
     if design == Experiment.Design.STRATIFIED:

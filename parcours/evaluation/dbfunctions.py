@@ -23,7 +23,11 @@ class DaysBetween(Func):
 
     def as_postgresql(self, compiler, connection, **extra_context):
         return self.as_sql(
-            compiler, connection, template="((%(expressions)s)::date)", arg_joiner=")::date - (", **extra_context
+            compiler,
+            connection,
+            template="((%(expressions)s)::date)",
+            arg_joiner=")::date - (",
+            **extra_context,
         )
 
 

@@ -11,7 +11,9 @@ class ReplyForm(forms.Form):
         label=_("Mon commentaire sur ces résultats"),
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
-        help_text=_("Visible par votre responsable d'équipe. N'y mettez aucune information sur une personne."),
+        help_text=_(
+            "Visible par votre responsable d'équipe. N'y mettez aucune information sur une personne."
+        ),
     )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
@@ -27,35 +29,55 @@ class ExperimentForm(forms.Form):
     design = forms.ChoiceField(label=_("Plan"), choices=Experiment.Design.choices)
     unit = forms.ChoiceField(label=_("Unité de tirage"), choices=Experiment.Unit.choices)
     strata_fields = forms.CharField(
-        label=_("Variables de stratification"), required=False,
-        help_text=_("Séparées par des virgules, parmi : %(fields)s") % {"fields": ", ".join(sorted(STRATA_FIELDS))},
+        label=_("Variables de stratification"),
+        required=False,
+        help_text=_("Séparées par des virgules, parmi : %(fields)s")
+        % {"fields": ", ".join(sorted(STRATA_FIELDS))},
     )
     shares = forms.CharField(
-        label=_("Parts de traités (plan à deux niveaux)"), required=False, initial="0,0.25,0.5,0.75,1",
+        label=_("Parts de traités (plan à deux niveaux)"),
+        required=False,
+        initial="0,0.25,0.5,0.75,1",
         help_text=_("Séparées par des virgules, entre 0 et 1, 0 compris."),
     )
     outcomes = forms.MultipleChoiceField(
-        label=_("Résultats pré-enregistrés"), choices=[(c, c) for c in OUTCOMES], widget=forms.CheckboxSelectMultiple
-    )
-    subgroups = forms.MultipleChoiceField(
-        label=_("Sous-groupes pré-enregistrés"), choices=[(c, c) for c in SUBGROUPS], required=False,
+        label=_("Résultats pré-enregistrés"),
+        choices=[(c, c) for c in OUTCOMES],
         widget=forms.CheckboxSelectMultiple,
     )
-    statuses = forms.CharField(label=_("Éligibilité : situations"), required=False,
-                               help_text=_("Par exemple : job_seeker"))
-    age_min = forms.IntegerField(label=_("Éligibilité : âge minimum"), required=False, min_value=15, max_value=99)
-    age_max = forms.IntegerField(label=_("Éligibilité : âge maximum"), required=False, min_value=15, max_value=99)
-    intensities = forms.CharField(label=_("Éligibilité : intensités"), required=False,
-                                  help_text=_("Par exemple : guided,intensive"))
+    subgroups = forms.MultipleChoiceField(
+        label=_("Sous-groupes pré-enregistrés"),
+        choices=[(c, c) for c in SUBGROUPS],
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    statuses = forms.CharField(
+        label=_("Éligibilité : situations"), required=False, help_text=_("Par exemple : job_seeker")
+    )
+    age_min = forms.IntegerField(
+        label=_("Éligibilité : âge minimum"), required=False, min_value=15, max_value=99
+    )
+    age_max = forms.IntegerField(
+        label=_("Éligibilité : âge maximum"), required=False, min_value=15, max_value=99
+    )
+    intensities = forms.CharField(
+        label=_("Éligibilité : intensités"), required=False, help_text=_("Par exemple : guided,intensive")
+    )
     territories = forms.CharField(label=_("Éligibilité : communes (codes INSEE)"), required=False)
     starts_on = forms.DateField(label=_("Début"), widget=forms.DateInput(attrs={"type": "date"}))
     ends_on = forms.DateField(label=_("Fin"), widget=forms.DateInput(attrs={"type": "date"}))
     seed = forms.IntegerField(label=_("Graine du tirage"), min_value=0)
     control_name = forms.CharField(label=_("Groupe témoin : nom"), initial=_("Accompagnement habituel"))
-    control_cost = forms.FloatField(label=_("Groupe témoin : coût par participant (€)"), min_value=0, initial=0)
+    control_cost = forms.FloatField(
+        label=_("Groupe témoin : coût par participant (€)"), min_value=0, initial=0
+    )
     treatment_name = forms.CharField(label=_("Groupe traité : nom"))
-    treatment_cost = forms.FloatField(label=_("Groupe traité : coût par participant (€)"), min_value=0, initial=0)
-    treatment_weight = forms.IntegerField(label=_("Groupe traité : poids d'allocation"), min_value=1, initial=1)
+    treatment_cost = forms.FloatField(
+        label=_("Groupe traité : coût par participant (€)"), min_value=0, initial=0
+    )
+    treatment_weight = forms.IntegerField(
+        label=_("Groupe traité : poids d'allocation"), min_value=1, initial=1
+    )
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,18 +123,30 @@ class ExperimentForm(forms.Form):
         d = self.cleaned_data
         return [
             {"name": d["control_name"], "weight": 1, "cost_per_participant": d["control_cost"]},
-            {"name": d["treatment_name"], "weight": d["treatment_weight"], "cost_per_participant": d["treatment_cost"]},
+            {
+                "name": d["treatment_name"],
+                "weight": d["treatment_weight"],
+                "cost_per_participant": d["treatment_cost"],
+            },
         ]
 
 
 class PowerForm(forms.Form):
-    baseline = forms.FloatField(label=_("Taux de retour à l'emploi attendu sans le dispositif (0 à 1)"),
-                                min_value=0.01, max_value=0.99, initial=0.3)
+    baseline = forms.FloatField(
+        label=_("Taux de retour à l'emploi attendu sans le dispositif (0 à 1)"),
+        min_value=0.01,
+        max_value=0.99,
+        initial=0.3,
+    )
     n_per_arm = forms.IntegerField(label=_("Personnes par bras"), min_value=2, required=False, initial=500)
     clusters_per_arm = forms.IntegerField(label=_("Ou : grappes par bras"), min_value=2, required=False)
     cluster_size = forms.IntegerField(label=_("Personnes par grappe"), min_value=1, required=False)
-    icc = forms.FloatField(label=_("Corrélation intra-grappe (ICC)"), min_value=0, max_value=1, required=False)
-    effect = forms.FloatField(label=_("Ou : effet visé (points, ex. 0,05) pour calculer la taille"), required=False)
+    icc = forms.FloatField(
+        label=_("Corrélation intra-grappe (ICC)"), min_value=0, max_value=1, required=False
+    )
+    effect = forms.FloatField(
+        label=_("Ou : effet visé (points, ex. 0,05) pour calculer la taille"), required=False
+    )
     alpha = forms.FloatField(label=_("Risque alpha"), min_value=0.001, max_value=0.5, initial=0.05)
     power = forms.FloatField(label=_("Puissance"), min_value=0.5, max_value=0.999, initial=0.8)
 

@@ -43,7 +43,9 @@ def formula(key: str):
     return register
 
 
-def _cells(qs, month_field: str, *, organisation="organisation_id", site="site_id", territory="person__commune_id"):
+def _cells(
+    qs, month_field: str, *, organisation="organisation_id", site="site_id", territory="person__commune_id"
+):
     return qs.values(
         org=F(organisation),
         site_key=F(site),
@@ -100,11 +102,17 @@ def return_to_employment(start, end, as_of, *, horizon_days: int, durable_only: 
     and more) within ``horizon_days``; only episodes whose horizon has passed by ``as_of``."""
     reasons = DURABLE if durable_only else EMPLOYED
     qs = SupportEpisode.objects.filter(
-        started_on__gte=start, started_on__lt=end, started_on__lte=as_of - datetime.timedelta(days=horizon_days)
+        started_on__gte=start,
+        started_on__lt=end,
+        started_on__lte=as_of - datetime.timedelta(days=horizon_days),
     ).annotate(
         employed=Case(
             When(
-                Q(end_reason__in=reasons, ended_on__isnull=False, ended_on__lte=AddDays("started_on", horizon_days)),
+                Q(
+                    end_reason__in=reasons,
+                    ended_on__isnull=False,
+                    ended_on__lte=AddDays("started_on", horizon_days),
+                ),
                 then=Value(1),
             ),
             default=Value(0),
@@ -126,14 +134,13 @@ def retention_after_hire(start, end, as_of, *, horizon_days: int = 182):
     )
     from django.db.models import Exists
 
-    qs = (
-        SupportEpisode.objects.filter(
-            end_reason__in=EMPLOYED,
-            ended_on__gte=start,
-            ended_on__lt=end,
-            ended_on__lte=as_of - datetime.timedelta(days=horizon_days),
-        )
-        .annotate(kept=Case(When(Exists(came_back), then=Value(0)), default=Value(1), output_field=IntegerField()))
+    qs = SupportEpisode.objects.filter(
+        end_reason__in=EMPLOYED,
+        ended_on__gte=start,
+        ended_on__lt=end,
+        ended_on__lte=as_of - datetime.timedelta(days=horizon_days),
+    ).annotate(
+        kept=Case(When(Exists(came_back), then=Value(0)), default=Value(1), output_field=IntegerField())
     )
     return _cells(qs, "ended_on").annotate(num=Sum("kept"), den=Count("pk"), n=Count("pk"))
 
@@ -147,8 +154,13 @@ def referral_completion(start, end, as_of):
     Referral = apps.get_model("catalogue", "Referral")
     settled = ["completed", "abandoned", "refused", "expired"]
     qs = Referral.objects.filter(
-        proposed_at__date__gte=start, proposed_at__date__lt=end, proposed_at__date__lte=as_of, status__in=settled
-    ).annotate(done=Case(When(status="completed", then=Value(1)), default=Value(0), output_field=IntegerField()))
+        proposed_at__date__gte=start,
+        proposed_at__date__lt=end,
+        proposed_at__date__lte=as_of,
+        status__in=settled,
+    ).annotate(
+        done=Case(When(status="completed", then=Value(1)), default=Value(0), output_field=IntegerField())
+    )
     return _cells(
         qs,
         "proposed_at",
@@ -203,7 +215,7 @@ def _employment(months: int, durable: bool) -> Definition:
         ),
         definition_en=f"Share of episodes started in the period that ended in {kind_en} within {months} months.",
         unit="%",
-        population="accompagnements commencés sur la période, avec au moins {} mois de recul".format(months),
+        population=f"accompagnements commencés sur la période, avec au moins {months} mois de recul",
         formula_key="return_to_employment",
         parameters={"horizon_days": {3: 91, 6: 182, 12: 365}[months], "durable_only": durable, "scale": 100},
     )
@@ -308,10 +320,7 @@ def _period_start(month: pd.Series, granularity: str) -> pd.Series:
     if granularity == Granularity.MONTH:
         return month
     months = month.dt.month
-    if granularity == Granularity.QUARTER:
-        months = months - (months - 1) % 3
-    else:
-        months = months * 0 + 1
+    months = months - (months - 1) % 3 if granularity == Granularity.QUARTER else months * 0 + 1
     return pd.to_datetime(pd.DataFrame({"year": month.dt.year, "month": months, "day": 1}))
 
 
@@ -338,10 +347,14 @@ def compute_version(
     qs = fn(start, end, as_of, **params)
     if qs is None:
         return []
-    cells = pd.DataFrame.from_records(list(qs), columns=["org", "site_key", "territory_key", "month", "num", "den", "n"])
+    cells = pd.DataFrame.from_records(
+        list(qs), columns=["org", "site_key", "territory_key", "month", "num", "den", "n"]
+    )
     if cells.empty:
         return []
-    cells["month"] = pd.to_datetime(cells["month"].map(lambda m: m.date() if isinstance(m, datetime.datetime) else m))
+    cells["month"] = pd.to_datetime(
+        cells["month"].map(lambda m: m.date() if isinstance(m, datetime.datetime) else m)
+    )
     cells[["num", "den"]] = cells[["num", "den"]].astype(float)
     cells["n"] = cells["n"].astype(int)
     now = timezone.now()
@@ -382,7 +395,9 @@ def year_range(period: str | None, as_of: datetime.date) -> tuple[datetime.date,
         year = int(period[:4])
     except ValueError as exc:
         raise ValueError(f"period must look like 2025, 2025-Q1 or 2025-03, got {period!r}") from exc
-    if len(period) > 4 and not (period[4] == "-" and (period[5:] in {"Q1", "Q2", "Q3", "Q4"} or period[5:].isdigit())):
+    if len(period) > 4 and not (
+        period[4] == "-" and (period[5:] in {"Q1", "Q2", "Q3", "Q4"} or period[5:].isdigit())
+    ):
         raise ValueError(f"period must look like 2025, 2025-Q1 or 2025-03, got {period!r}")
     return datetime.date(year, 1, 1), datetime.date(year + 1, 1, 1)
 

@@ -97,7 +97,9 @@ class SurveyInvitation(models.Model):
         NO_CHANNEL = "no_channel", _("Aucun canal joignable")
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    episode = models.ForeignKey("cases.SupportEpisode", on_delete=models.CASCADE, related_name="survey_invitations")
+    episode = models.ForeignKey(
+        "cases.SupportEpisode", on_delete=models.CASCADE, related_name="survey_invitations"
+    )
     moment = models.CharField(_("moment"), max_length=24, choices=Moment.choices)
     survey_version = models.ForeignKey(SurveyVersion, on_delete=models.PROTECT, related_name="invitations")
     counselor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -110,7 +112,9 @@ class SurveyInvitation(models.Model):
     class Meta:
         verbose_name = _("invitation à une enquête")
         verbose_name_plural = _("invitations aux enquêtes")
-        constraints = [models.UniqueConstraint(fields=["episode", "moment"], name="invitation_once_per_moment")]
+        constraints = [
+            models.UniqueConstraint(fields=["episode", "moment"], name="invitation_once_per_moment")
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_moment_display()} ({self.created_at:%Y-%m-%d})"
@@ -128,7 +132,9 @@ class SurveyResponse(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="survey_responses"
     )
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.PROTECT, related_name="+")
-    site = models.ForeignKey("organisations.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    site = models.ForeignKey(
+        "organisations.Site", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     person_key = models.CharField(max_length=64, db_index=True)
     episode_key = models.CharField(max_length=64)
     answers = models.JSONField(_("réponses"))
@@ -147,6 +153,9 @@ class SurveyResponse(models.Model):
             models.Index(fields=["counselor", "answered_on"]),
             models.Index(fields=["organisation", "site", "answered_on"]),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.get_moment_display()} ({self.answered_on})"
 
 
 class Outbox(models.Model):
@@ -171,11 +180,16 @@ class Outbox(models.Model):
         verbose_name = _("message envoyé")
         verbose_name_plural = _("messages envoyés")
 
+    def __str__(self) -> str:
+        return f"{self.channel} {self.created_at:%Y-%m-%d}"
+
 
 class CounselorReply(models.Model):
     """Right of reply: the counselor's comment on their results for a period, read by managers."""
 
-    counselor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="result_replies")
+    counselor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="result_replies"
+    )
     organisation = models.ForeignKey("organisations.Organisation", on_delete=models.CASCADE, related_name="+")
     period = models.CharField(_("période"), max_length=7, help_text=_("AAAA ou AAAA-Tn"))
     text = models.TextField(_("mon commentaire"), max_length=4000)
@@ -187,11 +201,15 @@ class CounselorReply(models.Model):
         verbose_name = _("droit de réponse")
         verbose_name_plural = _("droits de réponse")
         constraints = [
-            models.UniqueConstraint(fields=["counselor", "organisation", "period"], name="reply_once_per_period")
+            models.UniqueConstraint(
+                fields=["counselor", "organisation", "period"], name="reply_once_per_period"
+            )
         ]
 
+    # --------------------------------------------------------------------------- indicators
 
-# --------------------------------------------------------------------------- indicators
+    def __str__(self) -> str:
+        return f"{self.counselor} — {self.period}"
 
 
 class Granularity(models.TextChoices):
@@ -261,7 +279,9 @@ class IndicatorVersion(models.Model):
         verbose_name = _("version d'indicateur")
         verbose_name_plural = _("versions d'indicateur")
         ordering = ["indicator", "number"]
-        constraints = [models.UniqueConstraint(fields=["indicator", "number"], name="indicator_version_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["indicator", "number"], name="indicator_version_unique")
+        ]
 
     def __str__(self) -> str:
         return f"{self.indicator.code} v{self.number}"
@@ -275,7 +295,9 @@ class IndicatorValue(models.Model):
     organisation = models.ForeignKey(
         "organisations.Organisation", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
-    site = models.ForeignKey("organisations.Site", on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    site = models.ForeignKey(
+        "organisations.Site", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
     territory = models.ForeignKey(
         "organisations.Territory", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
@@ -299,8 +321,10 @@ class IndicatorValue(models.Model):
     def published_value(self):
         return suppress(self.value, self.n)
 
+    # --------------------------------------------------------------------------- experiments
 
-# --------------------------------------------------------------------------- experiments
+    def __str__(self) -> str:
+        return f"{self.version} {self.dimension} {self.period_start}"
 
 
 class Experiment(models.Model):
@@ -329,7 +353,9 @@ class Experiment(models.Model):
         "organisations.Organisation", on_delete=models.PROTECT, related_name="experiments"
     )
     eligibility = models.JSONField(_("critères d'éligibilité"), default=dict, blank=True)
-    unit = models.CharField(_("unité de tirage"), max_length=12, choices=Unit.choices, default=Unit.INDIVIDUAL)
+    unit = models.CharField(
+        _("unité de tirage"), max_length=12, choices=Unit.choices, default=Unit.INDIVIDUAL
+    )
     design = models.CharField(_("plan"), max_length=12, choices=Design.choices, default=Design.SIMPLE)
     strata_fields = models.JSONField(_("variables de stratification"), default=list, blank=True)
     shares = models.JSONField(_("parts de traités (plan à deux niveaux)"), default=list, blank=True)
@@ -380,7 +406,9 @@ class Experiment(models.Model):
             if stored is not None and stored != self.Status.DRAFT:
                 fields = kwargs.get("update_fields")
                 if fields is None or not set(fields) <= self.MUTABLE_AFTER_REGISTRATION:
-                    raise FrozenError("a registered experiment cannot be changed (pre-registration is frozen)")
+                    raise FrozenError(
+                        "a registered experiment cannot be changed (pre-registration is frozen)"
+                    )
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
@@ -470,6 +498,9 @@ class ClusterDraw(ImmutableModel):
             models.UniqueConstraint(fields=["experiment", "cluster_key"], name="cluster_draw_once"),
         ]
 
+    def __str__(self) -> str:
+        return self.cluster_key
+
 
 class AssignmentCounter(models.Model):
     """Next position in a stratum of an experiment (sequential permuted blocks)."""
@@ -479,7 +510,12 @@ class AssignmentCounter(models.Model):
     next_position = models.PositiveIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["experiment", "stratum"], name="counter_unique_stratum")]
+        constraints = [
+            models.UniqueConstraint(fields=["experiment", "stratum"], name="counter_unique_stratum")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.stratum}: {self.next_position}"
 
 
 class Assignment(ImmutableModel):
@@ -510,6 +546,9 @@ class Assignment(ImmutableModel):
         ]
         indexes = [models.Index(fields=["experiment", "arm"])]
 
+    def __str__(self) -> str:
+        return f"{self.experiment_id}/{self.unit_key}"
+
 
 class TakeUp(models.Model):
     """Whether the person actually received the arm's service (for LATE)."""
@@ -518,6 +557,9 @@ class TakeUp(models.Model):
     took_up = models.BooleanField(_("a bénéficié du dispositif"))
     recorded_at = models.DateTimeField(default=timezone.now)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id}: {self.took_up}"
 
 
 class ImpactReport(models.Model):
@@ -544,3 +586,5 @@ class ImpactReport(models.Model):
     def is_publishable(self) -> bool:
         return is_publishable(self.n)
 
+    def __str__(self) -> str:
+        return f"{self.experiment_id} n°{self.number}"

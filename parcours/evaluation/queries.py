@@ -60,7 +60,9 @@ def experiment_frame(experiment: Experiment, as_of: datetime.date | None = None)
         Assignment.objects.filter(experiment=experiment)
         .annotate(
             days_to_end=Case(
-                When(Q(episode__ended_on__isnull=False), then=DaysBetween("episode__ended_on", "assigned_on")),
+                When(
+                    Q(episode__ended_on__isnull=False), then=DaysBetween("episode__ended_on", "assigned_on")
+                ),
                 default=Value(None),
                 output_field=IntegerField(),
             )

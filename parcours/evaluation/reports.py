@@ -131,7 +131,9 @@ def indicator_csv(indicator: Indicator) -> str:
                 insee or "",
                 granularity,
                 period_label(start, granularity),
-                rounded(value, indicator.unit) if shown and value is not None else (SECRET if not shown else ""),
+                rounded(value, indicator.unit)
+                if shown and value is not None
+                else (SECRET if not shown else ""),
                 num if shown else SECRET,
                 den if shown else SECRET,
                 n if shown else f"<{SMALL_CELL_THRESHOLD}",
@@ -151,7 +153,9 @@ def organisation_report_rows(organisation, year: int) -> list[dict]:
     indicators = list(Indicator.objects.filter(is_public=True).order_by("code"))
     values = (
         IndicatorValue.objects.filter(
-            organisation=organisation, dimension=Dimension.ORGANISATION, period_start__year=year,
+            organisation=organisation,
+            dimension=Dimension.ORGANISATION,
+            period_start__year=year,
             version__indicator__in=indicators,
         )
         .select_related("version")
@@ -185,34 +189,51 @@ def organisation_report_pdf(organisation, year: int) -> bytes:
     rows = organisation_report_rows(organisation, year)
     buffer = io.BytesIO()
     # Standard PDF fonts and no compression: the text stays searchable and copyable.
-    with matplotlib.rc_context({"pdf.use14corefonts": True, "pdf.compression": 0, "font.family": "sans-serif",
-                                "font.sans-serif": ["Helvetica"]}):
-        with PdfPages(buffer, metadata={"Title": _latin(f"Parcours - {organisation.name} - {year}")}) as pdf:
-            fig = plt.figure(figsize=(8.27, 11.69))
-            fig.text(0.08, 0.95, _latin(f"Rapport de resultats {year}"), fontsize=18, weight="bold")
-            fig.text(0.08, 0.92, _latin(organisation.name), fontsize=13)
-            fig.text(
-                0.08, 0.89,
-                _latin(f"Valeurs non publiees (secret) en dessous de {SMALL_CELL_THRESHOLD} personnes ou reponses."),
-                fontsize=9,
-            )
-            y = 0.85
-            for row in rows:
-                shown = "secret" if row["value"] is None else f"{row['value']} {row['indicator'].unit}"
-                fig.text(0.08, y, _latin(row["indicator"].name_fr), fontsize=10)
-                fig.text(0.72, y, _latin(shown), fontsize=10, ha="left")
-                y -= 0.03
+    with (
+        matplotlib.rc_context(
+            {
+                "pdf.use14corefonts": True,
+                "pdf.compression": 0,
+                "font.family": "sans-serif",
+                "font.sans-serif": ["Helvetica"],
+            }
+        ),
+        PdfPages(buffer, metadata={"Title": _latin(f"Parcours - {organisation.name} - {year}")}) as pdf,
+    ):
+        fig = plt.figure(figsize=(8.27, 11.69))
+        fig.text(0.08, 0.95, _latin(f"Rapport de resultats {year}"), fontsize=18, weight="bold")
+        fig.text(0.08, 0.92, _latin(organisation.name), fontsize=13)
+        fig.text(
+            0.08,
+            0.89,
+            _latin(
+                f"Valeurs non publiees (secret) en dessous de {SMALL_CELL_THRESHOLD} personnes ou reponses."
+            ),
+            fontsize=9,
+        )
+        y = 0.85
+        for row in rows:
+            shown = "secret" if row["value"] is None else f"{row['value']} {row['indicator'].unit}"
+            fig.text(0.08, y, _latin(row["indicator"].name_fr), fontsize=10)
+            fig.text(0.72, y, _latin(shown), fontsize=10, ha="left")
+            y -= 0.03
+        pdf.savefig(fig)
+        plt.close(fig)
+        for row in rows:
+            quarters = [f"{year}-T{q}" for q in range(1, 5)]
+            data = [row["quarters"].get(q) for q in quarters]
+            fig, ax = plt.subplots(figsize=(8.27, 5))
+            ax.bar(quarters, [d if d is not None else 0 for d in data], color="#1d4ed8")
+            for i, d in enumerate(data):
+                ax.text(
+                    i,
+                    d if d is not None else 0,
+                    "secret" if d is None else f"{d}",
+                    ha="center",
+                    va="bottom",
+                )
+            ax.set_title(_latin(f"{row['indicator'].name_fr} ({row['indicator'].unit})"))
+            ax.set_ylabel(_latin(row["indicator"].unit))
             pdf.savefig(fig)
             plt.close(fig)
-            for row in rows:
-                quarters = [f"{year}-T{q}" for q in range(1, 5)]
-                data = [row["quarters"].get(q) for q in quarters]
-                fig, ax = plt.subplots(figsize=(8.27, 5))
-                ax.bar(quarters, [d if d is not None else 0 for d in data], color="#1d4ed8")
-                for i, d in enumerate(data):
-                    ax.text(i, d if d is not None else 0, "secret" if d is None else f"{d}", ha="center", va="bottom")
-                ax.set_title(_latin(f"{row['indicator'].name_fr} ({row['indicator'].unit})"))
-                ax.set_ylabel(_latin(row["indicator"].unit))
-                pdf.savefig(fig)
-                plt.close(fig)
     return buffer.getvalue()

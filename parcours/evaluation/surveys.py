@@ -59,35 +59,87 @@ def keyed_hash(kind: str, value) -> str:
 SCALE_LABEL = {"fr": "de 1 (pas du tout) à 5 (tout à fait)", "en": "from 1 (not at all) to 5 (completely)"}
 DEFAULT_QUESTIONS = {
     Moment.FIRST_INTERVIEW: [
-        {"code": "overall", "type": "scale", "overall": True,
-         "label": {"fr": "Êtes-vous satisfait·e de ce premier entretien ?", "en": "Are you satisfied with this first interview?"}},
-        {"code": "listened", "type": "scale",
-         "label": {"fr": "Vous êtes-vous senti·e écouté·e ?", "en": "Did you feel listened to?"}},
-        {"code": "next_steps_clear", "type": "yes_no",
-         "label": {"fr": "Savez-vous quelles sont les prochaines étapes ?", "en": "Do you know the next steps?"}},
+        {
+            "code": "overall",
+            "type": "scale",
+            "overall": True,
+            "label": {
+                "fr": "Êtes-vous satisfait·e de ce premier entretien ?",
+                "en": "Are you satisfied with this first interview?",
+            },
+        },
+        {
+            "code": "listened",
+            "type": "scale",
+            "label": {"fr": "Vous êtes-vous senti·e écouté·e ?", "en": "Did you feel listened to?"},
+        },
+        {
+            "code": "next_steps_clear",
+            "type": "yes_no",
+            "label": {
+                "fr": "Savez-vous quelles sont les prochaines étapes ?",
+                "en": "Do you know the next steps?",
+            },
+        },
     ],
     Moment.REFERRAL_COMPLETED: [
-        {"code": "overall", "type": "scale", "overall": True,
-         "label": {"fr": "Le service vers lequel vous avez été orienté·e vous a-t-il aidé·e ?",
-                   "en": "Did the service you were referred to help you?"}},
-        {"code": "useful", "type": "yes_no",
-         "label": {"fr": "Le recommanderiez-vous ?", "en": "Would you recommend it?"}},
+        {
+            "code": "overall",
+            "type": "scale",
+            "overall": True,
+            "label": {
+                "fr": "Le service vers lequel vous avez été orienté·e vous a-t-il aidé·e ?",
+                "en": "Did the service you were referred to help you?",
+            },
+        },
+        {
+            "code": "useful",
+            "type": "yes_no",
+            "label": {"fr": "Le recommanderiez-vous ?", "en": "Would you recommend it?"},
+        },
     ],
     Moment.EPISODE_END: [
-        {"code": "overall", "type": "scale", "overall": True,
-         "label": {"fr": "Êtes-vous satisfait·e de votre accompagnement ?", "en": "Are you satisfied with your support?"}},
-        {"code": "counselor_available", "type": "scale",
-         "label": {"fr": "Votre conseiller·ère était-il·elle disponible ?", "en": "Was your counselor available?"}},
-        {"code": "comment", "type": "text",
-         "label": {"fr": "Un commentaire (facultatif, sans information personnelle)",
-                   "en": "A comment (optional, no personal information)"}},
+        {
+            "code": "overall",
+            "type": "scale",
+            "overall": True,
+            "label": {
+                "fr": "Êtes-vous satisfait·e de votre accompagnement ?",
+                "en": "Are you satisfied with your support?",
+            },
+        },
+        {
+            "code": "counselor_available",
+            "type": "scale",
+            "label": {
+                "fr": "Votre conseiller·ère était-il·elle disponible ?",
+                "en": "Was your counselor available?",
+            },
+        },
+        {
+            "code": "comment",
+            "type": "text",
+            "label": {
+                "fr": "Un commentaire (facultatif, sans information personnelle)",
+                "en": "A comment (optional, no personal information)",
+            },
+        },
     ],
     Moment.SIX_MONTHS_AFTER_HIRE: [
-        {"code": "overall", "type": "scale", "overall": True,
-         "label": {"fr": "Avec le recul, l'accompagnement vous a-t-il aidé·e à trouver et garder cet emploi ?",
-                   "en": "Looking back, did the support help you find and keep this job?"}},
-        {"code": "still_employed", "type": "yes_no",
-         "label": {"fr": "Êtes-vous toujours en emploi ?", "en": "Are you still employed?"}},
+        {
+            "code": "overall",
+            "type": "scale",
+            "overall": True,
+            "label": {
+                "fr": "Avec le recul, l'accompagnement vous a-t-il aidé·e à trouver et garder cet emploi ?",
+                "en": "Looking back, did the support help you find and keep this job?",
+            },
+        },
+        {
+            "code": "still_employed",
+            "type": "yes_no",
+            "label": {"fr": "Êtes-vous toujours en emploi ?", "en": "Are you still employed?"},
+        },
     ],
 }
 
@@ -100,7 +152,9 @@ def ensure_surveys() -> dict[str, SurveyVersion]:
         survey, _ = SatisfactionSurvey.objects.get_or_create(
             moment=moment, defaults={"code": moment.replace("_", "-"), "name": str(moment.label)}
         )
-        version = survey.current_version() or SurveyVersion.objects.create(survey=survey, number=1, questions=questions)
+        version = survey.current_version() or SurveyVersion.objects.create(
+            survey=survey, number=1, questions=questions
+        )
         versions[moment] = version
     return versions
 
@@ -116,10 +170,17 @@ def due_episodes(moment: str, today: datetime.date):
     )
     if moment == Moment.FIRST_INTERVIEW:
         held = Appointment.objects.filter(episode=OuterRef("pk"), status=Appointment.Status.HELD)
-        first = Contact.objects.filter(episode=OuterRef("pk")).order_by().values("episode").annotate(m=Min("occurred_at"))
-        return episodes.filter(
-            Exists(held) | Exists(Contact.objects.filter(episode=OuterRef("pk")))
-        ).annotate(first_at=first.values("m")[:1]).filter(first_at__date__gte=since, first_at__date__lte=today)
+        first = (
+            Contact.objects.filter(episode=OuterRef("pk"))
+            .order_by()
+            .values("episode")
+            .annotate(m=Min("occurred_at"))
+        )
+        return (
+            episodes.filter(Exists(held) | Exists(Contact.objects.filter(episode=OuterRef("pk"))))
+            .annotate(first_at=first.values("m")[:1])
+            .filter(first_at__date__gte=since, first_at__date__lte=today)
+        )
     if moment == Moment.EPISODE_END:
         return episodes.filter(ended_on__gte=since, ended_on__lte=today)
     if moment == Moment.SIX_MONTHS_AFTER_HIRE:
@@ -133,7 +194,9 @@ def due_episodes(moment: str, today: datetime.date):
         if not apps.is_installed("parcours.catalogue"):
             return episodes.none()
         Referral = apps.get_model("catalogue", "Referral")
-        completed = Referral.objects.filter(episode=OuterRef("pk"), status="completed", closed_at__date__gte=since)
+        completed = Referral.objects.filter(
+            episode=OuterRef("pk"), status="completed", closed_at__date__gte=since
+        )
         return episodes.filter(Exists(completed))
     raise ValueError(f"unknown moment {moment!r}")
 
@@ -148,12 +211,16 @@ def make_token(invitation: SurveyInvitation) -> str:
 def invitation_from_token(token: str) -> SurveyInvitation | None:
     """The invitation if the token is genuine, unused and not expired; None otherwise."""
     try:
-        public_id = signing.TimestampSigner(salt=SALT).unsign(token, max_age=datetime.timedelta(days=VALID_DAYS))
+        public_id = signing.TimestampSigner(salt=SALT).unsign(
+            token, max_age=datetime.timedelta(days=VALID_DAYS)
+        )
         uuid.UUID(public_id)
     except (signing.BadSignature, ValueError):
         return None
     invitation = (
-        SurveyInvitation.objects.select_related("survey_version", "episode").filter(public_id=public_id).first()
+        SurveyInvitation.objects.select_related("survey_version", "episode")
+        .filter(public_id=public_id)
+        .first()
     )
     if invitation is None or invitation.used_at is not None or timezone.now() >= invitation.expires_at:
         return None
@@ -190,10 +257,15 @@ def deliver(invitation: SurveyInvitation, person, channel: str) -> Outbox:
         if backend != "console":
             raise ImproperlyConfigured(f"unknown SMS_BACKEND {backend!r} (only 'console' exists for now)")
         return Outbox.objects.create(
-            channel=channel, recipient=person.phone, body=f"Parcours : votre avis en 2 minutes {url}", invitation=invitation
+            channel=channel,
+            recipient=person.phone,
+            body=f"Parcours : votre avis en 2 minutes {url}",
+            invitation=invitation,
         )
     send_mail(subject, body, None, [person.email])
-    return Outbox.objects.create(channel=channel, recipient=person.email, subject=subject, body=body, invitation=invitation)
+    return Outbox.objects.create(
+        channel=channel, recipient=person.email, subject=subject, body=body, invitation=invitation
+    )
 
 
 def invite(episode: SupportEpisode, moment: str, version: SurveyVersion) -> SurveyInvitation | None:
@@ -215,7 +287,9 @@ def invite(episode: SupportEpisode, moment: str, version: SurveyVersion) -> Surv
                 deliver(invitation, person, channel)
     except IntegrityError:
         return None
-    logger.info("survey_invitation=%s episode=%s moment=%s channel=%s", invitation.pk, episode.pk, moment, channel)
+    logger.info(
+        "survey_invitation=%s episode=%s moment=%s channel=%s", invitation.pk, episode.pk, moment, channel
+    )
     return invitation
 
 
@@ -233,7 +307,9 @@ def send_due_surveys(today: datetime.date | None = None, *, chunk: int = 500) ->
         count = 0
         ids = list(due_episodes(moment, today).values_list("pk", flat=True))
         for offset in range(0, len(ids), chunk):
-            batch = SupportEpisode.objects.filter(pk__in=ids[offset : offset + chunk]).select_related("person")
+            batch = SupportEpisode.objects.filter(pk__in=ids[offset : offset + chunk]).select_related(
+                "person"
+            )
             for episode in batch:
                 if invite(episode, moment, versions[moment]):
                     count += 1
@@ -272,8 +348,10 @@ def clean_answers(version: SurveyVersion, data) -> tuple[dict, dict]:
 @transaction.atomic
 def record_response(invitation: SurveyInvitation, answers: dict) -> SurveyResponse:
     """Store the pseudonymised answer and use up the invitation (one answer per invitation)."""
-    invitation = SurveyInvitation.objects.select_for_update().select_related("episode", "survey_version").get(
-        pk=invitation.pk
+    invitation = (
+        SurveyInvitation.objects.select_for_update()
+        .select_related("episode", "survey_version")
+        .get(pk=invitation.pk)
     )
     if invitation.used_at is not None:
         raise AlreadyAnswered
@@ -317,10 +395,7 @@ def period_bounds(period: str | None, today: datetime.date) -> tuple[datetime.da
 
 
 def _scale_annotations(questions: list[str]) -> dict:
-    return {
-        f"q_{code}": Avg(Cast(KeyTextTransform(code, "answers"), FloatField()))
-        for code in questions
-    }
+    return {f"q_{code}": Avg(Cast(KeyTextTransform(code, "answers"), FloatField())) for code in questions}
 
 
 SCALE_QUESTIONS = ["overall", "listened", "counselor_available"]
@@ -330,8 +405,16 @@ def results_by(field: str | None, filters: Q, start, end):
     """Aggregated results grouped by ``field`` (None: one overall row), suppressed below the
     threshold. One query."""
     qs = SurveyResponse.objects.filter(filters, answered_on__gte=start, answered_on__lt=end)
-    aggregates = {"n": Count("pk"), "people": Count("person_key", distinct=True), **_scale_annotations(SCALE_QUESTIONS)}
-    rows = list(qs.values(field).annotate(**aggregates).order_by(field)) if field else [qs.aggregate(**aggregates)]
+    aggregates = {
+        "n": Count("pk"),
+        "people": Count("person_key", distinct=True),
+        **_scale_annotations(SCALE_QUESTIONS),
+    }
+    rows = (
+        list(qs.values(field).annotate(**aggregates).order_by(field))
+        if field
+        else [qs.aggregate(**aggregates)]
+    )
     return [publishable_row(row) for row in rows]
 
 

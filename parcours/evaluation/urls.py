@@ -14,6 +14,14 @@ urlpatterns = [
     path("experimentations/nouvelle/", experiments.experiment_create, name="experiment_create"),
     path("experimentations/puissance/", experiments.power_calculator, name="power"),
     path("experimentations/<uuid:public_id>/", experiments.experiment_detail, name="experiment_detail"),
-    path("experimentations/<uuid:public_id>/statut/", experiments.experiment_change_status, name="experiment_status"),
-    path("experimentations/<uuid:public_id>/analyser/", experiments.experiment_analyse, name="experiment_analyse"),
+    path(
+        "experimentations/<uuid:public_id>/statut/",
+        experiments.experiment_change_status,
+        name="experiment_status",
+    ),
+    path(
+        "experimentations/<uuid:public_id>/analyser/",
+        experiments.experiment_analyse,
+        name="experiment_analyse",
+    ),
 ]

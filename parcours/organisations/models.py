@@ -18,7 +18,12 @@ class Territory(models.Model):
     level = models.CharField(_("niveau"), max_length=12, choices=Level.choices)
     name = models.CharField(_("nom"), max_length=200)
     parent = models.ForeignKey(
-        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children", verbose_name=_("parent")
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("parent"),
     )
     postcode = models.CharField(_("code postal"), max_length=5, blank=True)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
@@ -51,7 +56,10 @@ class Organisation(models.Model):
     kind = models.CharField(_("type"), max_length=24, choices=Kind.choices)
     siret = models.CharField(_("SIRET"), max_length=14, blank=True)
     territory = models.ForeignKey(
-        Territory, on_delete=models.PROTECT, related_name="organisations", verbose_name=_("territoire principal")
+        Territory,
+        on_delete=models.PROTECT,
+        related_name="organisations",
+        verbose_name=_("territoire principal"),
     )
     served_territories = models.ManyToManyField(
         Territory, blank=True, related_name="served_by", verbose_name=_("territoires desservis")

@@ -87,7 +87,9 @@ def give_consent(person: Person, *, by, organisation, scope: str, note: str = ""
     existing = Consent.objects.active().filter(person=person, organisation=organisation, scope=scope).first()
     if existing:
         return existing
-    consent = Consent.objects.create(person=person, organisation=organisation, scope=scope, recorded_by=by, note=note)
+    consent = Consent.objects.create(
+        person=person, organisation=organisation, scope=scope, recorded_by=by, note=note
+    )
     CaseEvent.objects.create(
         person=person,
         actor=by,

@@ -59,14 +59,18 @@ class PersonQuerySet(models.QuerySet):
 
         org_ids = user.case_organisation_ids()
         via_org = Exists(
-            SupportEpisode.objects.filter(person=OuterRef("pk"), organisation_id__in=org_ids, ended_on__isnull=True)
+            SupportEpisode.objects.filter(
+                person=OuterRef("pk"), organisation_id__in=org_ids, ended_on__isnull=True
+            )
         )
         via_follow_up = Exists(
             FollowUpMember.objects.active().with_consent().filter(user=user, episode__person=OuterRef("pk"))
         )
         return self.filter(via_org | via_follow_up) if org_ids else self.filter(via_follow_up)
 
-    def possible_duplicates(self, *, first_name: str, last_name: str, birth_date: datetime.date, threshold=85):
+    def possible_duplicates(
+        self, *, first_name: str, last_name: str, birth_date: datetime.date, threshold=85
+    ):
         """People born the same day whose name is close (accents, case, typos, swapped first/last)."""
         from rapidfuzz import fuzz
 
@@ -105,10 +109,15 @@ class Person(models.Model):
         related_name="residents",
         verbose_name=_("commune de résidence"),
     )
-    status = models.CharField(_("situation"), max_length=16, choices=Status.choices, default=Status.JOB_SEEKER)
+    status = models.CharField(
+        _("situation"), max_length=16, choices=Status.choices, default=Status.JOB_SEEKER
+    )
     preferred_channels = models.JSONField(_("canaux préférés"), default=list, blank=True)
     digital_autonomy = models.CharField(
-        _("autonomie numérique"), max_length=12, choices=DigitalAutonomy.choices, default=DigitalAutonomy.UNKNOWN
+        _("autonomie numérique"),
+        max_length=12,
+        choices=DigitalAutonomy.choices,
+        default=DigitalAutonomy.UNKNOWN,
     )
     minimum_income = models.BooleanField(_("bénéficiaire du RSA"), default=False)
     priority_area = models.BooleanField(_("habite un quartier prioritaire (QPV)"), default=False)
@@ -149,12 +158,17 @@ class StatusPeriod(models.Model):
     status = models.CharField(_("situation"), max_length=16, choices=Status.choices)
     started_on = models.DateField(_("depuis le"))
     ended_on = models.DateField(_("jusqu'au"), null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
 
     class Meta:
         ordering = ["-started_on", "-pk"]
         verbose_name = _("période de situation")
         verbose_name_plural = _("historique des situations")
+
+    def __str__(self) -> str:
+        return f"{self.get_status_display()} depuis {self.started_on}"
 
 
 class ConsentQuerySet(models.QuerySet):
@@ -178,7 +192,9 @@ class Consent(models.Model):
     scope = models.CharField(_("portée"), max_length=16, choices=Scope.choices)
     given_at = models.DateTimeField(_("donné le"), default=timezone.now)
     withdrawn_at = models.DateTimeField(_("retiré le"), null=True, blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
     note = models.CharField(_("précision"), max_length=300, blank=True)
 
     objects = ConsentQuerySet.as_manager()

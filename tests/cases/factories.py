@@ -19,7 +19,9 @@ class EpisodeFactory(factory.django.DjangoModelFactory):
     next_contact_due = factory.LazyAttribute(lambda e: e.started_on + timezone.timedelta(days=30))
 
     class Params:
-        closed = factory.Trait(stage="closed", ended_on=factory.LazyFunction(timezone.localdate), end_reason="other")
+        closed = factory.Trait(
+            stage="closed", ended_on=factory.LazyFunction(timezone.localdate), end_reason="other"
+        )
         overdue = factory.Trait(
             next_contact_due=factory.LazyFunction(lambda: timezone.localdate() - timezone.timedelta(days=3))
         )

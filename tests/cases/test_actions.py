@@ -37,7 +37,9 @@ def test_record_contact_moves_next_due_date(episode, counselor):
     assert episode.last_contact_at == occurred
     assert episode.next_contact_due == timezone.localdate(occurred) + datetime.timedelta(days=30)
     # An older contact recorded later does not move the last contact back.
-    actions.record_contact(episode, by=counselor, channel="email", occurred_at=occurred - datetime.timedelta(days=9))
+    actions.record_contact(
+        episode, by=counselor, channel="email", occurred_at=occurred - datetime.timedelta(days=9)
+    )
     episode.refresh_from_db()
     assert episode.last_contact_at == occurred
     assert CaseEvent.objects.filter(episode=episode, kind=CaseEvent.Kind.CONTACT_RECORDED).count() == 2
@@ -72,7 +74,9 @@ def test_overdue_queryset_matches_model_rule(episode, counselor):
 def test_change_intensity_requires_a_reason_and_keeps_history(episode, counselor):
     with pytest.raises(ValidationError):
         actions.change_intensity(episode, by=counselor, intensity="global", reason="  ")
-    actions.change_intensity(episode, by=counselor, intensity="global", reason="Freins sociaux", approach="global")
+    actions.change_intensity(
+        episode, by=counselor, intensity="global", reason="Freins sociaux", approach="global"
+    )
     episode.refresh_from_db()
     assert (episode.intensity, episode.approach, episode.contact_target_days) == ("global", "global", 14)
     event = CaseEvent.objects.get(episode=episode, kind=CaseEvent.Kind.INTENSITY_CHANGED)

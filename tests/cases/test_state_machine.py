@@ -71,4 +71,6 @@ def test_stale_version_is_refused(episode, counselor):
     stale = episode.version
     actions.change_stage(episode, by=counselor, stage=Stage.ASSESSMENT, expected_version=stale)
     with pytest.raises(ConcurrentEditError):
-        actions.change_intensity(episode, by=counselor, intensity="intensive", reason="x", expected_version=stale)
+        actions.change_intensity(
+            episode, by=counselor, intensity="intensive", reason="x", expected_version=stale
+        )

@@ -30,7 +30,9 @@ def running(analyst, organisation, **fields):
         "seed": 42,
     }
     arms = fields.pop("arms", TWO_ARMS)
-    experiment = actions.create_experiment(by=analyst, organisation=organisation, arms=arms, **{**defaults, **fields})
+    experiment = actions.create_experiment(
+        by=analyst, organisation=organisation, arms=arms, **{**defaults, **fields}
+    )
     actions.register_experiment(experiment, by=analyst)
     return actions.start_experiment(experiment, by=analyst)
 
@@ -66,17 +68,32 @@ def test_registered_experiment_is_frozen(analyst, organisation):
 def test_only_an_analyst_creates_experiments(counselor, organisation):
     with pytest.raises(Exception, match="analyst"):
         actions.create_experiment(
-            by=counselor, organisation=organisation, arms=TWO_ARMS, title="x", question="x",
-            outcomes=["employment_6m"], starts_on=datetime.date(2024, 1, 1), ends_on=datetime.date(2025, 1, 1), seed=1,
+            by=counselor,
+            organisation=organisation,
+            arms=TWO_ARMS,
+            title="x",
+            question="x",
+            outcomes=["employment_6m"],
+            starts_on=datetime.date(2024, 1, 1),
+            ends_on=datetime.date(2025, 1, 1),
+            seed=1,
         )
 
 
 def test_design_errors_are_refused(analyst, organisation):
     with pytest.raises(ValidationError) as exc:
         actions.create_experiment(
-            by=analyst, organisation=organisation, arms=TWO_ARMS, title="x", question="x",
-            outcomes=["nope"], design=Experiment.Design.TWO_LEVEL, shares=[0.25, 0.5],
-            starts_on=datetime.date(2024, 1, 1), ends_on=datetime.date(2025, 1, 1), seed=1,
+            by=analyst,
+            organisation=organisation,
+            arms=TWO_ARMS,
+            title="x",
+            question="x",
+            outcomes=["nope"],
+            design=Experiment.Design.TWO_LEVEL,
+            shares=[0.25, 0.5],
+            starts_on=datetime.date(2024, 1, 1),
+            ends_on=datetime.date(2025, 1, 1),
+            seed=1,
         )
     text = " ".join(exc.value.messages)
     assert "unknown outcomes" in text and "including 0" in text and "territory or site" in text
@@ -100,23 +117,41 @@ def test_assignment_is_immutable_logged_and_unique(analyst, organisation, counse
         Assignment.objects.filter(pk=assignment.pk).delete()
     with pytest.raises(IntegrityError), transaction.atomic():
         Assignment.objects.create(
-            experiment=experiment, person=episode.person, episode=episode, unit_key=assignment.unit_key,
+            experiment=experiment,
+            person=episode.person,
+            episode=episode,
+            unit_key=assignment.unit_key,
             arm=assignment.arm,
         )
 
 
 def test_ineligible_episodes_are_not_assigned(analyst, organisation, counselor):
     running(analyst, organisation, eligibility={"age_max": 25, "statuses": ["job_seeker"]})
-    old = EpisodeFactory(organisation=organisation, referent=counselor, person=PersonFactory(birth_date=datetime.date(1960, 1, 1)))
-    young = EpisodeFactory(organisation=organisation, referent=counselor, person=PersonFactory(birth_date=datetime.date(2005, 1, 1)))
+    old = EpisodeFactory(
+        organisation=organisation,
+        referent=counselor,
+        person=PersonFactory(birth_date=datetime.date(1960, 1, 1)),
+    )
+    young = EpisodeFactory(
+        organisation=organisation,
+        referent=counselor,
+        person=PersonFactory(birth_date=datetime.date(2005, 1, 1)),
+    )
     assert assign_if_eligible(old) == []
     assert len(assign_if_eligible(young)) == 1
 
 
 def test_draft_and_closed_experiments_do_not_assign(analyst, organisation, counselor):
     experiment = actions.create_experiment(
-        by=analyst, organisation=organisation, arms=TWO_ARMS, title="x", question="x", outcomes=["employment_6m"],
-        starts_on=datetime.date(2020, 1, 1), ends_on=datetime.date(2035, 1, 1), seed=3,
+        by=analyst,
+        organisation=organisation,
+        arms=TWO_ARMS,
+        title="x",
+        question="x",
+        outcomes=["employment_6m"],
+        starts_on=datetime.date(2020, 1, 1),
+        ends_on=datetime.date(2035, 1, 1),
+        seed=3,
     )
     episode = EpisodeFactory(organisation=organisation, referent=counselor)
     assert assign_if_eligible(episode) == []
@@ -125,7 +160,9 @@ def test_draft_and_closed_experiments_do_not_assign(analyst, organisation, couns
 
 
 def test_stratified_assignments_are_balanced_and_rederived_from_the_seed(analyst, organisation, counselor):
-    experiment = running(analyst, organisation, design=Experiment.Design.STRATIFIED, strata_fields=["sex"], seed=777)
+    experiment = running(
+        analyst, organisation, design=Experiment.Design.STRATIFIED, strata_fields=["sex"], seed=777
+    )
     episodes = episodes_for(organisation, counselor, 24)
     for episode in episodes:
         assign_if_eligible(episode)
@@ -136,7 +173,9 @@ def test_stratified_assignments_are_balanced_and_rederived_from_the_seed(analyst
     for a in assignments:
         assert a.position == seen[a.stratum]
         seen[a.stratum] += 1
-        expected = sequential_assign(a.position, seed=777, experiment_id=experiment.pk, stratum=a.stratum, allocation=[1, 1])
+        expected = sequential_assign(
+            a.position, seed=777, experiment_id=experiment.pk, stratum=a.stratum, allocation=[1, 1]
+        )
         assert a.arm.position == expected == recompute_arm_position(experiment, a)
     per_stratum = Counter((a.stratum, a.arm.position) for a in assignments)
     for stratum, size in seen.items():
@@ -151,13 +190,19 @@ def test_simple_assignment_depends_only_on_seed_experiment_and_unit(analyst, org
         assign_if_eligible(episode)
     for a in Assignment.objects.filter(experiment=experiment).select_related("arm", "person"):
         assert a.unit_key == f"person:{a.person.public_id}"
-        assert a.arm.position == hashed_assign(a.unit_key, seed=99, experiment_id=experiment.pk, probabilities=[0.5, 0.5])
+        assert a.arm.position == hashed_assign(
+            a.unit_key, seed=99, experiment_id=experiment.pk, probabilities=[0.5, 0.5]
+        )
 
 
 def test_two_level_draws_one_share_per_cluster(analyst, organisation, counselor):
     experiment = running(
-        analyst, organisation, design=Experiment.Design.TWO_LEVEL, unit=Experiment.Unit.TERRITORY,
-        shares=[0, 0.25, 0.5, 0.75, 1], seed=5,
+        analyst,
+        organisation,
+        design=Experiment.Design.TWO_LEVEL,
+        unit=Experiment.Unit.TERRITORY,
+        shares=[0, 0.25, 0.5, 0.75, 1],
+        seed=5,
     )
     communes = [TerritoryFactory(insee_code=f"5935{i}") for i in range(5)]
     episodes = episodes_for(organisation, counselor, 40, communes)

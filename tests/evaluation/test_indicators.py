@@ -28,12 +28,19 @@ def fixture(organisation, counselor):
 
     def episode(site, started, **kw):
         return EpisodeFactory(
-            organisation=organisation, referent=counselor, site=site, started_on=started,
-            person=PersonFactory(commune=lille), contact_target_days=kw.pop("target", 30), **kw,
+            organisation=organisation,
+            referent=counselor,
+            site=site,
+            started_on=started,
+            person=PersonFactory(commune=lille),
+            contact_target_days=kw.pop("target", 30),
+            **kw,
         )
 
     e1 = episode(site_a, d(2025, 1, 6))  # first contact after 4 days; 4 contacts
-    e2 = episode(site_a, d(2025, 1, 10), ended_on=d(2025, 3, 1), end_reason="employed_durable", stage="closed")
+    e2 = episode(
+        site_a, d(2025, 1, 10), ended_on=d(2025, 3, 1), end_reason="employed_durable", stage="closed"
+    )
     e3 = episode(site_a, d(2025, 1, 20), ended_on=d(2025, 2, 10), end_reason="employed_short", stage="closed")
     e4 = episode(site_b, d(2025, 2, 3), target=14)  # no contact at all
     for day in (d(2025, 1, 10), d(2025, 2, 10), d(2025, 3, 10), d(2025, 4, 10)):
@@ -44,11 +51,21 @@ def fixture(organisation, counselor):
     return {"site_a": site_a, "site_b": site_b, "episodes": (e1, e2, e3, e4), "lille": lille}
 
 
-def value(code, dimension=Dimension.ORGANISATION, granularity=Granularity.MONTH, period=datetime.date(2025, 1, 1),
-          version=1, **keys):
+def value(
+    code,
+    dimension=Dimension.ORGANISATION,
+    granularity=Granularity.MONTH,
+    period=datetime.date(2025, 1, 1),
+    version=1,
+    **keys,
+):
     return IndicatorValue.objects.get(
-        version__indicator__code=code, version__number=version, dimension=dimension, granularity=granularity,
-        period_start=period, **keys,
+        version__indicator__code=code,
+        version__number=version,
+        dimension=dimension,
+        granularity=granularity,
+        period_start=period,
+        **keys,
     )
 
 
@@ -60,7 +77,9 @@ def test_indicators_match_hand_computed_values(fixture, organisation):
     assert v.value == pytest.approx(2.0)
     # February: e4 had no contact, so no value for February.
     assert not IndicatorValue.objects.filter(
-        version__indicator__code="time_to_first_contact", granularity="month", period_start=datetime.date(2025, 2, 1)
+        version__indicator__code="time_to_first_contact",
+        granularity="month",
+        period_start=datetime.date(2025, 2, 1),
     ).exists()
     # Contact intensity, January cohort: contacts / (days / target) per episode, summed.
     # e1: 4 contacts over 175 days / 30; e2: 2 over 50/30; e3: 1 over 21 days -> < 30 days, left out.
@@ -96,11 +115,16 @@ def test_new_formula_makes_a_new_version_and_both_values_are_kept(fixture, organ
     ensure_registry()
     indicator = Indicator.objects.get(code="time_to_first_contact")
     version = actions.revise_indicator(
-        indicator, by=analyst, formula_key="time_to_first_contact", parameters={"channels": ["in_person"]},
+        indicator,
+        by=analyst,
+        formula_key="time_to_first_contact",
+        parameters={"channels": ["in_person"]},
         notes="Seuls les entretiens en présentiel comptent.",
     )
     assert version.number == 2 and indicator.versions.count() == 2
-    ContactFactory(episode=fixture["episodes"][0], channel="in_person", occurred_at=at(datetime.date(2025, 1, 26)))
+    ContactFactory(
+        episode=fixture["episodes"][0], channel="in_person", occurred_at=at(datetime.date(2025, 1, 26))
+    )
     compute_indicators(period="2025", as_of=AS_OF, codes=["time_to_first_contact"])
     v1 = value("time_to_first_contact", organisation=organisation, version=1)
     v2 = value("time_to_first_contact", organisation=organisation, version=2)

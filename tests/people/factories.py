@@ -11,7 +11,9 @@ class PersonFactory(factory.django.DjangoModelFactory):
 
     first_name = factory.Faker("first_name", locale="fr_FR")
     last_name = factory.Faker("last_name", locale="fr_FR")
-    birth_date = factory.Sequence(lambda n: datetime.date(1970, 1, 1) + datetime.timedelta(days=97 * n % 15000))
+    birth_date = factory.Sequence(
+        lambda n: datetime.date(1970, 1, 1) + datetime.timedelta(days=97 * n % 15000)
+    )
     email = factory.Sequence(lambda n: f"person{n}@example.org")
 
 

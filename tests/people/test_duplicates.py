@@ -35,7 +35,12 @@ def test_close_names_born_the_same_day_are_duplicates(existing, first, last):
 
 def test_different_birth_date_is_not_a_duplicate(existing):
     other_day = BIRTH + datetime.timedelta(days=1)
-    assert Person.objects.possible_duplicates(first_name="Hélène", last_name="Lefèvre-Dupont", birth_date=other_day) == []
+    assert (
+        Person.objects.possible_duplicates(
+            first_name="Hélène", last_name="Lefèvre-Dupont", birth_date=other_day
+        )
+        == []
+    )
 
 
 def test_different_person_same_birth_date_is_not_a_duplicate(existing):

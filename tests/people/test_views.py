@@ -494,7 +494,6 @@ def test_new_member_role_is_irrelevant_for_outsiders(client, other_organisation,
 
 
 def test_commune_is_typed_as_insee_code_or_unique_postcode(counselor):
-    from django.urls import reverse
 
     from parcours.people.forms import PersonForm
     from tests.organisations.factories import TerritoryFactory

@@ -7,7 +7,9 @@ from parcours.people.models import Consent, Person
 from tests.cases.factories import EpisodeFactory
 
 
-def test_counselor_and_colleague_and_manager_see_person_of_their_organisation(person, counselor, colleague, manager):
+def test_counselor_and_colleague_and_manager_see_person_of_their_organisation(
+    person, counselor, colleague, manager
+):
     for user in (counselor, colleague, manager):
         assert list(Person.objects.visible_to(user)) == [person]
 
@@ -42,7 +44,9 @@ def test_follow_up_without_consent_gives_nothing(episode, other_organisation, co
     assert not Person.objects.visible_to(user).exists()
 
 
-def test_sensitive_sections_only_for_referent_and_granted_members(episode, counselor, colleague, manager, follower):
+def test_sensitive_sections_only_for_referent_and_granted_members(
+    episode, counselor, colleague, manager, follower
+):
     actions.record_contact(episode, by=counselor, channel="phone", section="health", summary="Arrêt maladie")
     actions.record_contact(episode, by=counselor, channel="phone", summary="Point CV")
     assert Contact.objects.visible_to(counselor).count() == 2

@@ -63,7 +63,9 @@ def experiment_create(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             try:
                 experiment = actions.create_experiment(
-                    by=request.user, organisation=form.cleaned_data["organisation"], arms=form.arms(),
+                    by=request.user,
+                    organisation=form.cleaned_data["organisation"],
+                    arms=form.arms(),
                     **form.experiment_fields(),
                 )
             except ValidationError as exc:
@@ -108,7 +110,9 @@ def experiment_change_status(request: HttpRequest, public_id) -> HttpResponse:
         version = int(request.POST.get("version") or 0) or None
         change(experiment, by=request.user, expected_version=version)
     except ConcurrentEditError:
-        messages.error(request, _("L'expérimentation a été modifiée entre-temps : rien n'a changé. Vérifiez son état."))
+        messages.error(
+            request, _("L'expérimentation a été modifiée entre-temps : rien n'a changé. Vérifiez son état.")
+        )
     except ValidationError as exc:
         messages.error(request, _("Impossible : %(detail)s") % {"detail": "; ".join(exc.messages)})
     else:
@@ -138,7 +142,12 @@ def power_calculator(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             d = form.cleaned_data
             try:
-                common = {"baseline": d["baseline"], "alpha": d["alpha"], "power": d["power"], "icc": d["icc"]}
+                common = {
+                    "baseline": d["baseline"],
+                    "alpha": d["alpha"],
+                    "power": d["power"],
+                    "icc": d["icc"],
+                }
                 if d.get("effect"):
                     result = sample_size(d["effect"], cluster_size=d["cluster_size"], **common).to_dict()
                 elif d.get("clusters_per_arm"):

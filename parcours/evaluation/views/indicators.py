@@ -31,8 +31,13 @@ def indicator_list(request: HttpRequest) -> HttpResponse:
     mine = latest_year_values(dimension=Dimension.ORGANISATION, organisation=organisation)
     everyone = latest_year_values(dimension=Dimension.ALL)
     rows = [{"indicator": i, "mine": mine.get(i.pk), "all": everyone.get(i.pk)} for i in indicators]
-    context = {"rows": rows, "organisations": organisations, "organisation": organisation,
-               "language": get_language() or "fr", "threshold": SMALL_CELL_THRESHOLD}
+    context = {
+        "rows": rows,
+        "organisations": organisations,
+        "organisation": organisation,
+        "language": get_language() or "fr",
+        "threshold": SMALL_CELL_THRESHOLD,
+    }
     return render(request, "evaluation/indicator_list.html", context)
 
 
@@ -44,18 +49,24 @@ def indicator_detail(request: HttpRequest, code: str) -> HttpResponse:
     if granularity not in Granularity.values:
         granularity = Granularity.QUARTER
     versions = list(indicator.versions.order_by("number"))
-    values = published_values(indicator, dimension=Dimension.ORGANISATION, granularity=granularity,
-                              organisation=organisation)
+    values = published_values(
+        indicator, dimension=Dimension.ORGANISATION, granularity=granularity, organisation=organisation
+    )
     labels, series = side_by_side(values, versions)
     language = get_language() or "fr"
     chart = svg_chart(
         labels,
         series,
         title=f"{indicator.name(language)} — {organisation.name}",
-        desc=_("Valeurs par période, une courbe par version de la formule. Le tableau qui suit donne les mêmes chiffres."),
+        desc=_(
+            "Valeurs par période, une courbe par version de la formule. Le tableau qui suit donne les mêmes chiffres."
+        ),
         unit="%" if indicator.unit == "%" else "",
     )
-    table = [{"label": label, "values": [series[f"v{v.number}"][i] for v in versions]} for i, label in enumerate(labels)]
+    table = [
+        {"label": label, "values": [series[f"v{v.number}"][i] for v in versions]}
+        for i, label in enumerate(labels)
+    ]
     context = {
         "indicator": indicator,
         "versions": versions,

@@ -5,6 +5,7 @@ import logging
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -19,7 +20,6 @@ from parcours.evaluation import actions, surveys
 from parcours.evaluation.forms import ReplyForm
 from parcours.evaluation.models import SMALL_CELL_THRESHOLD, CounselorReply
 from parcours.organisations.models import Organisation
-from django.db.models import Q
 
 logger = logging.getLogger(__name__)
 
@@ -53,6 +53,7 @@ def answer_survey(request: HttpRequest, token: str) -> HttpResponse:
         "posted": request.POST if request.method == "POST" else {},
         "moment": invitation.get_moment_display(),
         "token": token,
+        "threshold": SMALL_CELL_THRESHOLD,
     }
     return render(request, "evaluation/survey_answer.html", context, status=400 if errors else 200)
 
@@ -68,31 +69,55 @@ def my_feedback(request: HttpRequest) -> HttpResponse:
     organisations = list(_case_organisations(user))
     if not organisations:
         raise PermissionDenied
-    organisation = next((o for o in organisations if str(o.pk) == request.GET.get("organisation")), organisations[0])
+    organisation = next(
+        (o for o in organisations if str(o.pk) == request.GET.get("organisation")), organisations[0]
+    )
     start, end, period = surveys.period_bounds(request.GET.get("period"), timezone.localdate())
     period_key = period or "12m"
-    membership = Membership.objects.filter(user=user, organisation=organisation, is_active=True).exclude(site=None).first()
+    membership = (
+        Membership.objects.filter(user=user, organisation=organisation, is_active=True)
+        .exclude(site=None)
+        .first()
+    )
     org_filter = Q(organisation=organisation)
     rows = [
         (_("Mes résultats"), surveys.results_by(None, org_filter & Q(counselor=user), start, end)[0]),
     ]
     if membership:
-        rows.append((_("Mon équipe (%(site)s)") % {"site": membership.site.name},
-                     surveys.results_by(None, org_filter & Q(site=membership.site_id), start, end)[0]))
+        rows.append(
+            (
+                _("Mon équipe (%(site)s)") % {"site": membership.site.name},
+                surveys.results_by(None, org_filter & Q(site=membership.site_id), start, end)[0],
+            )
+        )
     rows.append((_("Mon organisation"), surveys.results_by(None, org_filter, start, end)[0]))
     by_moment = surveys.results_by("moment", org_filter & Q(counselor=user), start, end)
-    reply = CounselorReply.objects.filter(counselor=user, organisation=organisation, period=period_key).first()
-    form = ReplyForm(initial={"text": reply.text if reply else "", "version": reply.version if reply else None})
+    reply = CounselorReply.objects.filter(
+        counselor=user, organisation=organisation, period=period_key
+    ).first()
+    form = ReplyForm(
+        initial={"text": reply.text if reply else "", "version": reply.version if reply else None}
+    )
     status = 200
     if request.method == "POST":
         form = ReplyForm(request.POST)
         if form.is_valid():
             try:
-                actions.save_reply(by=user, organisation=organisation, period=period_key, text=form.cleaned_data["text"],
-                                   expected_version=form.cleaned_data["version"])
+                actions.save_reply(
+                    by=user,
+                    organisation=organisation,
+                    period=period_key,
+                    text=form.cleaned_data["text"],
+                    expected_version=form.cleaned_data["version"],
+                )
             except ConcurrentEditError:
-                form.add_error(None, _("Votre commentaire a été modifié entre-temps (autre onglet ?) : rien n'a été "
-                                       "enregistré. Relisez la version actuelle puis validez à nouveau."))
+                form.add_error(
+                    None,
+                    _(
+                        "Votre commentaire a été modifié entre-temps (autre onglet ?) : rien n'a été "
+                        "enregistré. Relisez la version actuelle puis validez à nouveau."
+                    ),
+                )
             except ValidationError as exc:
                 form.add_error("text", exc.messages[0])
             else:
@@ -118,7 +143,9 @@ def team_feedback(request: HttpRequest) -> HttpResponse:
     if not org_ids:
         raise PermissionDenied
     organisations = list(Organisation.objects.filter(pk__in=org_ids).order_by("name"))
-    organisation = next((o for o in organisations if str(o.pk) == request.GET.get("organisation")), organisations[0])
+    organisation = next(
+        (o for o in organisations if str(o.pk) == request.GET.get("organisation")), organisations[0]
+    )
     start, end, period = surveys.period_bounds(request.GET.get("period"), timezone.localdate())
     org_filter = Q(organisation=organisation)
     counselors = surveys.results_by("counselor", org_filter, start, end)

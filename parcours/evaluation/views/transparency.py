@@ -41,7 +41,9 @@ def index(request: HttpRequest) -> HttpResponse:
     indicators = list(Indicator.objects.filter(is_public=True).order_by("code"))
     latest = latest_year_values(dimension=Dimension.ALL, indicator_ids=[i.pk for i in indicators])
     experiments = (
-        Experiment.objects.filter(status__in=PUBLIC_STATUSES).select_related("organisation").order_by("-registered_at")[:50]
+        Experiment.objects.filter(status__in=PUBLIC_STATUSES)
+        .select_related("organisation")
+        .order_by("-registered_at")[:50]
     )
     organisations = Organisation.objects.order_by("name").only("public_id", "name")[:500]
     context = {
@@ -63,13 +65,26 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
     labels, series = side_by_side(values, versions)
     language = get_language() or "fr"
     chart = svg_chart(
-        labels, series, title=indicator.name(language),
-        desc=_("Valeurs trimestrielles de l'ensemble des organisations, une courbe par version de la formule."),
+        labels,
+        series,
+        title=indicator.name(language),
+        desc=_(
+            "Valeurs trimestrielles de l'ensemble des organisations, une courbe par version de la formule."
+        ),
         unit="%" if indicator.unit == "%" else "",
     )
-    table = [{"label": label, "values": [series[f"v{v.number}"][i] for v in versions]} for i, label in enumerate(labels)]
-    context = {"indicator": indicator, "versions": versions, "chart": chart, "table": table, "language": language,
-               "threshold": SMALL_CELL_THRESHOLD}
+    table = [
+        {"label": label, "values": [series[f"v{v.number}"][i] for v in versions]}
+        for i, label in enumerate(labels)
+    ]
+    context = {
+        "indicator": indicator,
+        "versions": versions,
+        "chart": chart,
+        "table": table,
+        "language": language,
+        "threshold": SMALL_CELL_THRESHOLD,
+    }
     return render(request, "transparency/indicator.html", context)
 
 
@@ -85,8 +100,11 @@ def indicator_csv_export(request: HttpRequest, code: str) -> HttpResponse:
 def experiment(request: HttpRequest, public_id) -> HttpResponse:
     experiment = get_object_or_404(Experiment.objects.filter(status__in=PUBLIC_STATUSES), public_id=public_id)
     report = experiment.reports.order_by("-number").first()
-    context = {"experiment": experiment, "report": report if report and report.is_publishable else None,
-               "threshold": SMALL_CELL_THRESHOLD}
+    context = {
+        "experiment": experiment,
+        "report": report if report and report.is_publishable else None,
+        "threshold": SMALL_CELL_THRESHOLD,
+    }
     return render(request, "transparency/experiment.html", context)
 
 
