@@ -89,6 +89,8 @@ INSTALLED_APPS = [
     "parcours.organisations",
     "parcours.people",
     "parcours.cases",
+    "parcours.diagnosis",
+    "parcours.catalogue",
     "parcours.demo",
     "parcours.profiling",
     "parcours.labour",

@@ -16,6 +16,8 @@ urlpatterns = [
     path("comptes/", include("parcours.accounts.urls")),
     path("personnes/", include("parcours.people.urls")),
     path("accompagnements/", include("parcours.cases.urls")),
+    path("diagnostic/", include("parcours.diagnosis.urls")),
+    path("services/", include("parcours.catalogue.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", (api_urls, api_app, api_namespace)),
 ]

@@ -19,11 +19,16 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from config.api import api
-from parcours.accounts.models import ApiToken
+from parcours.accounts.models import ApiToken, Role
 from parcours.cases import actions
+from parcours.catalogue import actions as catalogue_actions
+from parcours.diagnosis import actions as diagnosis_actions
 from parcours.people.models import Consent
+from tests.accounts.factories import member
+from tests.catalogue.factories import ConventionFactory, ServiceFactory
+from tests.diagnosis.factories import load_shipped_questionnaire
 
-PERSONAS = ["anonymous", "referent", "colleague", "manager", "follower", "analyst", "outsider"]
+PERSONAS = ["anonymous", "referent", "colleague", "manager", "follower", "analyst", "coordinator", "outsider"]
 CASE_STAFF = {"referent", "colleague", "manager"}
 READERS = CASE_STAFF | {"follower"}
 
@@ -37,6 +42,9 @@ WRITE = "write"  # staff of the episode's organisation; followers may read (403)
 STAFF_ONLY = "staff_only"  # Django admin
 CONTRIBUTE = "contribute"  # everyone who reads the file may add to it (contacts)
 STAFF = "staff"  # counselors and managers of the organisation only (404 for everybody else)
+PROVIDER = "provider"  # staff of the organisation providing the service (the referent's)
+SIDES = "sides"  # staff of both sides of a referral: sender (referent's) and receiver (outsider's)
+COORDINATION = "coordination"  # territorial coordinators; others are refused (403 or 404)
 OWNER = "owner"  # the object belongs to the referent (e.g. her API token): nobody else sees it
 
 
@@ -52,6 +60,16 @@ def _stage(ctx):
 
 def _version(ctx):
     return {"version": ctx["episode"].version}
+
+
+def _convention(ctx):
+    return {
+        "title": "Convention jeunes",
+        "organisations": [str(ctx["organisation"].public_id)],
+        "publics": ["jeunes"],
+        "territories": [ctx["organisation"].territory.insee_code],
+        "start_on": "2026-01-01",
+    }
 
 
 # --- HTML pages, by URL name -------------------------------------------------------------------
@@ -81,6 +99,49 @@ HTML_RULES: dict[str, Rule] = {
     "people:edit": Rule(WRITE),
     "people:give_consent": Rule(WRITE),
     "people:withdraw_consent": Rule(WRITE),
+    # Diagnosis, action plan, orientation (issue 3)
+    "diagnosis:episode": Rule(READ),
+    "diagnosis:start": Rule(WRITE),
+    "diagnosis:create_invitation": Rule(WRITE),
+    "diagnosis:detail": Rule(READ),
+    "diagnosis:fill_section": Rule(WRITE),
+    "diagnosis:complete": Rule(WRITE),
+    "diagnosis:add_barrier": Rule(WRITE),
+    "diagnosis:add_skill": Rule(WRITE),
+    "diagnosis:action_plan": Rule(READ),
+    "diagnosis:accept_suggestion": Rule(WRITE),
+    "diagnosis:edit_action": Rule(WRITE),
+    "diagnosis:change_action_status": Rule(WRITE, lambda ctx: {"status": "done"}),
+    "diagnosis:orientation": Rule(READ),
+    # The person's own pages: the signed one-time link is the credential.
+    "diagnosis:self_start": Rule(PUBLIC),
+    "diagnosis:self_submit": Rule(PUBLIC),
+    "diagnosis:self_section": Rule(PUBLIC),
+    # Catalogue, referrals, workshops, conventions, coverage (issue 5)
+    "catalogue:public_search": Rule(PUBLIC),
+    "catalogue:service_detail": Rule(PUBLIC),
+    "catalogue:export": Rule(PUBLIC),
+    "catalogue:service_create": Rule(LOGGED_IN),
+    "catalogue:service_edit": Rule(PROVIDER),
+    "catalogue:service_confirm": Rule(PROVIDER),
+    "catalogue:session_create": Rule(PROVIDER),
+    "catalogue:import": Rule(COORDINATION),
+    "catalogue:notifications": Rule(LOGGED_IN),
+    "catalogue:match": Rule(READ),
+    "catalogue:referral_create": Rule(WRITE),
+    "catalogue:referral_list": Rule(LOGGED_IN),
+    "catalogue:referral_detail": Rule(SIDES),
+    "catalogue:referral_register": Rule(SIDES, lambda ctx: {"session": str(ctx["partner_session"].public_id)}),
+    "catalogue:referral_transition": Rule(SIDES),
+    "catalogue:workshop_detail": Rule(LOGGED_IN),
+    "catalogue:workshop_register": Rule(LOGGED_IN),
+    "catalogue:registration_cancel": Rule(CONTRIBUTE),  # whoever sees the person may cancel for them
+    "catalogue:registration_attendance": Rule(WRITE),
+    "catalogue:convention_list": Rule(LOGGED_IN),
+    "catalogue:convention_detail": Rule(LOGGED_IN),
+    "catalogue:convention_create": Rule(COORDINATION),
+    "catalogue:convention_revise": Rule(COORDINATION),
+    "catalogue:coverage": Rule(COORDINATION),
 }
 
 # --- API operations, by "METHOD /path" ----------------------------------------------------------
@@ -140,6 +201,43 @@ API_RULES: dict[str, Rule] = {
     "POST /appointments/{appointment_id}/missed": Rule(WRITE),
     "POST /appointments/{appointment_id}/cancel": Rule(WRITE, lambda ctx: {"cancelled_by": "person"}),
     "GET /episodes/{public_id}/events": Rule(READ),
+    "GET /episodes/{public_id}/diagnoses": Rule(READ),
+    "POST /episodes/{public_id}/diagnoses": Rule(WRITE, lambda ctx: {}),
+    "GET /episodes/{public_id}/action-plan": Rule(READ),
+    "POST /episodes/{public_id}/action-plan/actions": Rule(WRITE, lambda ctx: {"goal": "Refaire le CV"}),
+    "PATCH /episodes/{public_id}/action-plan/actions/{action_id}": Rule(
+        WRITE, lambda ctx: {"status": "done", "version": ctx["action"].version}
+    ),
+    "GET /episodes/{public_id}/orientation": Rule(READ),
+    "GET /services": Rule(PUBLIC),
+    "GET /services/{public_id}": Rule(PUBLIC),
+    "GET /services/{public_id}/sessions": Rule(PUBLIC),
+    "GET /catalogue/export": Rule(PUBLIC),
+    "GET /services/match": Rule(LOGGED_IN),
+    "POST /services": Rule(LOGGED_IN),
+    "PATCH /services/{public_id}": Rule(
+        PROVIDER, lambda ctx: {"version": ctx["service"].version, "capacity": 12}
+    ),
+    "POST /services/{public_id}/confirm": Rule(PROVIDER),
+    "POST /services/{public_id}/sessions": Rule(
+        PROVIDER,
+        lambda ctx: {"starts_at": (timezone.now() + datetime.timedelta(days=9)).isoformat(), "capacity": 8},
+    ),
+    "POST /catalogue/import": Rule(COORDINATION, lambda ctx: {"structures": [], "services": []}),
+    "GET /referrals": Rule(LOGGED_IN),
+    "POST /referrals": Rule(LOGGED_IN),
+    "GET /referrals/{public_id}": Rule(SIDES),
+    "POST /referrals/{public_id}/transitions": Rule(SIDES, lambda ctx: {"to": "accepted"}),
+    "POST /sessions/{public_id}/registrations": Rule(LOGGED_IN),
+    "POST /registrations/{registration_id}/attendance": Rule(WRITE, lambda ctx: {"attended": True}),
+    "POST /registrations/{registration_id}/cancel": Rule(CONTRIBUTE),
+    "GET /conventions": Rule(LOGGED_IN),
+    "POST /conventions": Rule(COORDINATION, _convention),
+    "POST /conventions/{public_id}/versions": Rule(COORDINATION, _convention),
+    "GET /coverage": Rule(COORDINATION),
+    "POST /episodes/{public_id}/orientation": Rule(
+        WRITE, lambda ctx: {"chosen_intensity": "guided", "chosen_approach": "sequential", "reason": "suivi"}
+    ),
 }
 
 
@@ -195,27 +293,55 @@ def world(
     analyst,
     outsider,
 ):
+    coordinator = member(organisation, Role.COORDINATOR, username="cora")
     past = timezone.now() - datetime.timedelta(hours=2)
     appointment = actions.plan_appointment(episode, by=counselor, scheduled_at=past, channel="phone")
     consent = Consent.objects.get(person=person, organisation=other_organisation)
-    member = episode.follow_up_members.get(user=follower)
+    follow_up = episode.follow_up_members.get(user=follower)
     users = {
         "referent": counselor,
         "colleague": colleague,
         "manager": manager,
         "follower": follower,
         "analyst": analyst,
+        "coordinator": coordinator,
         "outsider": outsider,
     }
     token, _key = ApiToken.generate(counselor, "matrice")
+    service = ServiceFactory(organisation=organisation, name="Atelier CV")
+    partner_service = ServiceFactory(organisation=other_organisation, name="Garde d'enfants")
+    referral = catalogue_actions.propose_referral(
+        episode, by=counselor, service=partner_service, shared_fields=["identity"], consent_given=True
+    )
+    session = catalogue_actions.schedule_workshop_session(
+        service, by=counselor, starts_at=timezone.now() + datetime.timedelta(days=5), capacity=5
+    )
+    registration = catalogue_actions.register_for_workshop(session, by=counselor, person=person)
+    partner_session = catalogue_actions.schedule_workshop_session(
+        partner_service, by=outsider, starts_at=timezone.now() + datetime.timedelta(days=6), capacity=5
+    )
+    convention = ConventionFactory(organisations=[organisation, other_organisation])
+    load_shipped_questionnaire()
+    diagnosis = diagnosis_actions.start_diagnosis(episode, by=counselor)
+    action = diagnosis_actions.add_action(episode, by=counselor, goal="Préparer un entretien")
+    _invitation, self_token = diagnosis_actions.create_self_diagnosis_invitation(episode, by=counselor)
     return {
+        "service": service,
+        "referral": referral,
+        "session": session,
+        "partner_session": partner_session,
+        "registration": registration,
+        "convention": convention,
+        "diagnosis": diagnosis,
+        "action": action,
+        "self_token": self_token,
         "episode": episode,
         "person": person,
         "organisation": organisation,
         "other_organisation": other_organisation,
         "appointment": appointment,
         "consent": consent,
-        "member": member,
+        "member": follow_up,
         "token": token,
         "users": users,
     }
@@ -225,7 +351,13 @@ def _html_kwargs(name: str, pattern: URLPattern, ctx) -> dict:
     kwargs = {}
     for key in pattern.pattern.converters:
         if key == "public_id":
-            kwargs[key] = ctx["person"].public_id if name.startswith("people:") else ctx["episode"].public_id
+            kwargs[key] = _public_id_for(name, ctx)
+        elif key == "episode_id":
+            kwargs[key] = ctx["episode"].public_id
+        elif key == "registration_id":
+            kwargs[key] = ctx["registration"].pk
+        elif key == "verb":
+            kwargs[key] = "accept"
         elif key == "person_public_id":
             kwargs[key] = ctx["person"].public_id
         elif key == "member_id":
@@ -236,20 +368,45 @@ def _html_kwargs(name: str, pattern: URLPattern, ctx) -> dict:
             kwargs[key] = ctx["consent"].pk
         elif key == "token_id":
             kwargs[key] = ctx["token"].pk
+        elif key == "diagnosis_id":
+            kwargs[key] = ctx["diagnosis"].public_id
+        elif key == "action_id":
+            kwargs[key] = ctx["action"].pk
+        elif key == "index":
+            kwargs[key] = 1
+        elif key == "token":
+            kwargs[key] = ctx["self_token"]
         else:
             raise AssertionError(f"{name}: no value for URL parameter {key!r}; add it to _html_kwargs")
     return kwargs
 
 
+def _public_id_for(name: str, ctx):
+    if name.startswith("people:"):
+        return ctx["person"].public_id
+    if name.startswith("catalogue:referral") and name != "catalogue:referral_create":
+        return ctx["referral"].public_id
+    if name.startswith("catalogue:workshop"):
+        return ctx["session"].public_id
+    if name.startswith("catalogue:convention"):
+        return ctx["convention"].public_id
+    if name.startswith("catalogue:"):
+        return ctx["service"].public_id
+    return ctx["episode"].public_id
+
+
 def _api_path(operation: str, ctx) -> str:
     _method, path = operation.split(" ", 1)
+    owners = {"/persons/": "person", "/services/": "service", "/referrals/": "referral"}
+    owners |= {"/sessions/": "session", "/conventions/": "convention", "/episodes/": "episode"}
+    owner = next((obj for prefix, obj in owners.items() if path.startswith(prefix)), None)
     values = {
-        "{public_id}": str(
-            ctx["person"].public_id if path.startswith("/persons/") else ctx["episode"].public_id
-        ),
+        "{public_id}": str(ctx[owner].public_id) if owner else "",
         "{member_id}": str(ctx["member"].pk),
         "{appointment_id}": str(ctx["appointment"].pk),
         "{consent_id}": str(ctx["consent"].pk),
+        "{action_id}": str(ctx["action"].pk),
+        "{registration_id}": str(ctx["registration"].pk),
     }
     for placeholder, value in values.items():
         path = path.replace(placeholder, value)
@@ -266,6 +423,9 @@ def _expected_through(access: str, persona: str) -> bool:
         STAFF_ONLY: False,
         OWNER: persona == "referent",
         CONTRIBUTE: persona in READERS,
+        PROVIDER: persona in CASE_STAFF,
+        SIDES: persona in CASE_STAFF | {"outsider", "follower"},
+        COORDINATION: persona == "coordinator",
         STAFF: persona in CASE_STAFF,
     }[access]
 
@@ -281,6 +441,8 @@ def _check(response, access: str, persona: str, what: str, api_call: bool) -> No
         assert status != 404, f"{what} as {persona}: 404 but this persona may use it"
         if access == WRITE and persona == "follower":
             assert status == 403, f"{what} as follower: {status}, expected 403 (read-only)"
+    elif access == COORDINATION:
+        assert status in {403, 404}, f"{what} as {persona}: {status}, expected 403 or 404"
     else:
         assert status == 404, f"{what} as {persona}: {status}, expected 404"
 
@@ -304,6 +466,24 @@ def test_html_route_access(client, world, name, persona):
 def _is_write(name: str) -> bool:
     reads = {"home", "accounts:login", "accounts:api_tokens", "cases:portfolio", "cases:alerts"}
     reads |= {"people:create", "people:detail", "people:edit", "cases:open_episode"}
+    reads |= {"diagnosis:episode", "diagnosis:detail", "diagnosis:action_plan", "diagnosis:orientation"}
+    reads |= {
+        "diagnosis:self_start",
+        "diagnosis:self_section",
+        "diagnosis:fill_section",
+        "diagnosis:edit_action",
+    }
+    reads |= {
+        f"catalogue:{n}" for n in ("public_search", "service_detail", "export", "service_create", "import")
+    }
+    reads |= {f"catalogue:{n}" for n in ("notifications", "match", "referral_list", "referral_detail")}
+    reads |= {
+        f"catalogue:{n}" for n in ("workshop_detail", "convention_list", "convention_detail", "coverage")
+    }
+    reads |= {
+        f"catalogue:{n}"
+        for n in ("convention_create", "convention_revise", "service_edit", "referral_create")
+    }
     return name not in reads
 
 

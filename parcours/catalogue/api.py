@@ -334,6 +334,7 @@ def match_services(
     criteria = criteria_for_person(
         found.person,
         barriers=[b.value for b in barrier] if barrier else None,
+        user=request.auth,
         thematique=thematique,
         public=public,
         modality=modality.value if modality else "",

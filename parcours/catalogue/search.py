@@ -50,11 +50,12 @@ class Match:
         return " ; ".join(self.reasons)
 
 
-def criteria_for_person(person, *, barriers=None, **overrides) -> Criteria:
+def criteria_for_person(person, *, barriers=None, user=None, **overrides) -> Criteria:
     """Criteria from the person's file: status, age, benefits, commune, and barriers (given by the
-    counselor, or read from the latest diagnosis when the diagnosis app provides one)."""
+    counselor, or read from the latest completed diagnosis that `user` may see, when the diagnosis
+    app is installed)."""
     if barriers is None:
-        barriers = barriers_from_diagnosis(person)
+        barriers = barriers_from_diagnosis(person, user=user)
     values = {
         "barriers": list(barriers),
         "status": person.status,
@@ -66,26 +67,29 @@ def criteria_for_person(person, *, barriers=None, **overrides) -> Criteria:
     return Criteria(**values)
 
 
-def barriers_from_diagnosis(person) -> list[str]:
-    """Optional hook: the person's latest barriers if `parcours.diagnosis` is installed and has a
-    Barrier model with a `kind`; nothing otherwise (the counselor then picks needs in the form)."""
-    if not apps.is_installed("parcours.diagnosis"):
+def barriers_from_diagnosis(person, *, user=None) -> list[str]:
+    """Optional hook: the barriers of the person's latest completed diagnosis, if
+    `parcours.diagnosis` is installed, restricted to what `user` may see (health and justice
+    barriers are sensitive). Nothing otherwise: the counselor then picks the needs in the form."""
+    if user is None or not apps.is_installed("parcours.diagnosis"):
         return []
     try:
         barrier_model = apps.get_model("diagnosis", "Barrier")
     except LookupError:
         return []
-    for path in ("diagnosis__person", "person"):
-        try:
-            rows = barrier_model.objects.filter(**{path: person})
-            if path == "diagnosis__person":
-                latest = rows.order_by("-diagnosis__pk").values_list("diagnosis_id", flat=True).first()
-                rows = rows.filter(diagnosis_id=latest)
-            kinds = set(rows.values_list("kind", flat=True))
-        except FieldError:
-            continue
-        return [k for k in tx.BarrierKind.values if k in kinds]
-    return []
+    manager = barrier_model.objects
+    rows = manager.visible_to(user) if hasattr(manager, "visible_to") else manager.none()
+    try:
+        rows = rows.filter(diagnosis__episode__person=person, diagnosis__status="completed")
+        latest = (
+            rows.order_by("-diagnosis__completed_at", "-diagnosis__pk")
+            .values_list("diagnosis_id", flat=True)
+            .first()
+        )
+        kinds = set(rows.filter(diagnosis_id=latest).values_list("kind", flat=True)) if latest else set()
+    except FieldError:
+        return []
+    return [k for k in tx.BarrierKind.values if k in kinds]
 
 
 def _bounding_box(lat: float, lon: float, radius_km: float) -> Q:

@@ -178,7 +178,12 @@ MISSED_PER_HELD = 0.15
 CANCELLED_PER_HELD = 0.10
 CANCELLED_BY_PERSON_SHARE = 0.60
 UPCOMING_APPOINTMENT_SHARE = 0.55  # open, non-lapsed episodes with a booked next appointment
-DURATION_BY_CHANNEL = {"in_person": (30, 45, 60), "phone": (10, 15, 20, 30), "video": (30, 45), "workshop": (120, 180)}
+DURATION_BY_CHANNEL = {
+    "in_person": (30, 45, 60),
+    "phone": (10, 15, 20, 30),
+    "video": (30, 45),
+    "workshop": (120, 180),
+}
 
 # --- Follow-up and consent -------------------------------------------------------------------
 FOLLOW_UP_RATES = {"departement": 0.45, "cap_emploi": 0.30, "mission_locale": 0.25, "training": 0.05}
@@ -297,7 +302,9 @@ class Clock:
         days = np.arange(self.first_day, self.first_day + 2 * HISTORY_DAYS + 500)
         self.offsets = np.array(
             [
-                datetime.datetime.combine(datetime.date(1970, 1, 1) + datetime.timedelta(days=int(d)), datetime.time(12), tz)
+                datetime.datetime.combine(
+                    datetime.date(1970, 1, 1) + datetime.timedelta(days=int(d)), datetime.time(12), tz
+                )
                 .utcoffset()
                 .total_seconds()
                 for d in days
@@ -391,7 +398,9 @@ def _episode_plan(rng, org, needs, start, today_day):
     intensity = _choice_rows(rng, rows) if n else np.zeros(0, dtype=np.int64)
     median = np.asarray([DURATION_MEDIAN_DAYS[i] for i in INTENSITIES])[intensity]
     duration = np.clip(median * np.exp(rng.normal(0, DURATION_SIGMA, n)), *DURATION_BOUNDS).astype(np.int64)
-    reason = _choice_rows(rng, np.array([END_REASON_MIX[i] for i in INTENSITIES])[intensity]) if n else intensity
+    reason = (
+        _choice_rows(rng, np.array([END_REASON_MIX[i] for i in INTENSITIES])[intensity]) if n else intensity
+    )
     end = start + duration
     return intensity, end, end < today_day, reason
 
@@ -430,7 +439,11 @@ def skeleton(rng, n: int, today_day: int) -> Skeleton:
     age2 = age[p2] + (start2[p2] - start1[p2]) / 365.25
     org2 = _route(rng, status[p2], age2, commune[p2], minimum_income[p2], disability[p2])
     transferred = reason1[p2] == END_REASONS.index("transferred")
-    org2 = np.where(transferred & (org2 == org1[p2]), np.where(org2 == ref.PRIVATE, ref.PES_BY_COMMUNE[0], ref.PRIVATE), org2)
+    org2 = np.where(
+        transferred & (org2 == org1[p2]),
+        np.where(org2 == ref.PRIVATE, ref.PES_BY_COMMUNE[0], ref.PRIVATE),
+        org2,
+    )
     org2 = np.where(transferred & (org2 == org1[p2]), ref.ASSOCIATION, org2)
     intensity2, end2, closed2, reason2 = _episode_plan(rng, org2, needs[p2], start2[p2], today_day)
 

@@ -127,8 +127,12 @@ class _Events:
                 "episode": np.asarray(episode, dtype=np.int64) if episode is not None else np.full(n, -1),
                 "actor": np.asarray(actor, dtype=np.int64),
                 "kind": np.full(n, kind, dtype=object),
-                "section": np.full(n, "general", dtype=object) if section is None else np.asarray(section, dtype=object),
-                "data": np.asarray(data, dtype=object) if not isinstance(data, str) else np.full(n, data, dtype=object),
+                "section": np.full(n, "general", dtype=object)
+                if section is None
+                else np.asarray(section, dtype=object),
+                "data": np.asarray(data, dtype=object)
+                if not isinstance(data, str)
+                else np.full(n, data, dtype=object),
                 "at": np.asarray(at, dtype=np.int64),
             }
         )
@@ -171,7 +175,9 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
     ref1 = _per_org_choice(rng, org, terr.counselors, terr.counselor_weights)
     pool_size = np.asarray([len(c) for c in terr.counselors])[org]
     handover = (rng.random(n_ep) < HANDOVER_RATE) & (pool_size >= 2) & (window >= 30)
-    handover_t = (sk.start + _uniform_int(rng, 7, np.maximum(window - 1, 7))) * DAY + _business_seconds(rng, n_ep, 10, 16)
+    handover_t = (sk.start + _uniform_int(rng, 7, np.maximum(window - 1, 7))) * DAY + _business_seconds(
+        rng, n_ep, 10, 16
+    )
     ref2 = _per_org_choice(rng, org, terr.counselors)
     for o, pool in enumerate(terr.counselors):  # never hand over to the same counselor
         idx = np.flatnonzero((org == o) & (ref2 == ref1))
@@ -213,25 +219,38 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
         kind="episode_opened",
         at=open_t,
         data=_json(
-            organisation=org_id, referent=ref1, intensity=intensity_code.astype(str), approach=approach_code.astype(str)
+            organisation=org_id,
+            referent=ref1,
+            intensity=intensity_code.astype(str),
+            approach=approach_code.astype(str),
         ),
     )
 
     # --- Stages ---------------------------------------------------------------------------------
-    employment = np.isin(sk.reason, [END_REASONS.index("employed_durable"), END_REASONS.index("employed_short")])
+    employment = np.isin(
+        sk.reason, [END_REASONS.index("employed_durable"), END_REASONS.index("employed_short")]
+    )
     self_employment = sk.reason == END_REASONS.index("self_employed")
     paths = np.full((n_ep, 7), -1, dtype=np.int64)
-    for mask, table in ((employment, EMPLOYMENT_PATHS), (self_employment, SELF_EMPLOYMENT_PATHS), (~employment & ~self_employment, OTHER_PATHS)):
+    for mask, table in (
+        (employment, EMPLOYMENT_PATHS),
+        (self_employment, SELF_EMPLOYMENT_PATHS),
+        (~employment & ~self_employment, OTHER_PATHS),
+    ):
         idx = np.flatnonzero(mask)
         which = _choice(rng, [p for _, p in table], len(idx))
         for k, (path, _) in enumerate(table):
             rows = idx[which == k]
             paths[rows, : len(path)] = path
     length = (paths >= 0).sum(axis=1)
-    weights = np.where(paths >= 0, STAGE_MEAN_DAYS[np.maximum(paths, 0)] * rng.gamma(4.0, 0.25, (n_ep, 7)), 0.0)
+    weights = np.where(
+        paths >= 0, STAGE_MEAN_DAYS[np.maximum(paths, 0)] * rng.gamma(4.0, 0.25, (n_ep, 7)), 0.0
+    )
     frac = np.cumsum(weights, axis=1) / weights.sum(axis=1, keepdims=True)
     planned = (sk.end - sk.start)[:, None]
-    enter = np.concatenate([sk.start[:, None], sk.start[:, None] + np.floor(planned * frac[:, :-1]).astype(np.int64)], axis=1)
+    enter = np.concatenate(
+        [sk.start[:, None], sk.start[:, None] + np.floor(planned * frac[:, :-1]).astype(np.int64)], axis=1
+    )
     steps = np.arange(7)
     enter = np.maximum.accumulate(enter - steps, axis=1) + steps  # at least one day per stage
     valid = (steps[None, :] >= 1) & (steps[None, :] < length[:, None]) & (enter < stop[:, None])
@@ -287,7 +306,9 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
             "episode_id": np.concatenate([episode_ids, episode_ids[ho]]),
             "referent_id": np.concatenate([ref1, ref2[ho]]),
             "started_at": _dt(clock, np.concatenate([open_t, handover_t[ho]])),
-            "ended_at": _dt(clock, np.concatenate([first_end, close_t[ho]]), np.concatenate([first_ended, sk.closed[ho]])),
+            "ended_at": _dt(
+                clock, np.concatenate([first_end, close_t[ho]]), np.concatenate([first_ended, sk.closed[ho]])
+            ),
             "assigned_by_id": np.concatenate([ref1, manager[ho]]),
             "reason": np.concatenate([np.full(n_ep, "ouverture", dtype=object), ho_reason]),
         }
@@ -305,7 +326,9 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
     lapsed = ~sk.closed & (rng.random(n_ep) < LAPSED_OPEN_SHARE)
     contact_stop = np.where(lapsed, today - (target * (1.2 + 1.8 * rng.random(n_ep))).astype(np.int64), stop)
     no_contact = sk.closed & (sk.reason == END_REASONS.index("no_contact"))
-    contact_stop = np.where(no_contact, sk.end - (target * (1.5 + 1.5 * rng.random(n_ep))).astype(np.int64), contact_stop)
+    contact_stop = np.where(
+        no_contact, sk.end - (target * (1.5 + 1.5 * rng.random(n_ep))).astype(np.int64), contact_stop
+    )
     contact_stop = np.maximum(contact_stop, sk.start + 1)
     c_ep_parts, c_day_parts = [], []
     low, high = CONTACT_GAP_BOUNDS
@@ -313,9 +336,13 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
         idx = np.flatnonzero(target == days_target)
         span = int((contact_stop[idx] - sk.start[idx]).max())
         width = max(1, int(np.ceil(span / max(1.0, low * days_target))) + 1)
-        factor = np.clip(CONTACT_GAP_MEDIAN * np.exp(rng.normal(0, CONTACT_GAP_SIGMA, (len(idx), width - 1))), low, high)
+        factor = np.clip(
+            CONTACT_GAP_MEDIAN * np.exp(rng.normal(0, CONTACT_GAP_SIGMA, (len(idx), width - 1))), low, high
+        )
         gaps = np.maximum(1, np.rint(factor * days_target)).astype(np.int64)
-        days = sk.start[idx, None] + np.concatenate([np.zeros((len(idx), 1), dtype=np.int64), np.cumsum(gaps, axis=1)], axis=1)
+        days = sk.start[idx, None] + np.concatenate(
+            [np.zeros((len(idx), 1), dtype=np.int64), np.cumsum(gaps, axis=1)], axis=1
+        )
         r, c = np.nonzero(days < contact_stop[idx, None])
         c_ep_parts.append(idx[r])
         c_day_parts.append(days[r, c])
@@ -344,7 +371,11 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
     summary = np.where(
         first,
         FIRST_CONTACT_SUMMARY,
-        np.where(sensitive, SENSITIVE_SUMMARY, _pick(CONTACT_SUMMARIES, rng.integers(0, len(CONTACT_SUMMARIES), n_c))),
+        np.where(
+            sensitive,
+            SENSITIVE_SUMMARY,
+            _pick(CONTACT_SUMMARIES, rng.integers(0, len(CONTACT_SUMMARIES), n_c)),
+        ),
     ).astype(object)
     section = np.where(sensitive, "health", "general").astype(object)
     author = referent_at(c_ep, c_at)
@@ -407,7 +438,11 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
     a_sched = np.concatenate([c_at[h], f_sched, up_sched])
     a_channel = np.concatenate([channel_code[h], channel_code[f], up_channel])
     a_status = np.concatenate(
-        [np.full(len(h), "held", dtype=object), np.where(f_missed, "missed", "cancelled").astype(object), np.full(len(up), "planned", dtype=object)]
+        [
+            np.full(len(h), "held", dtype=object),
+            np.where(f_missed, "missed", "cancelled").astype(object),
+            np.full(len(up), "planned", dtype=object),
+        ]
     )
     a_cancelled_by = np.concatenate(
         [
@@ -444,7 +479,9 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
             "updated_at": _dt(clock, a_updated),
         }
     )
-    sched_iso = np.char.add(np.datetime_as_string(appointments["scheduled_at"].to_numpy(), unit="s"), "+00:00")
+    sched_iso = np.char.add(
+        np.datetime_as_string(appointments["scheduled_at"].to_numpy(), unit="s"), "+00:00"
+    )
     events.add(
         person=ep_person_id[a_ep],
         episode=episode_ids[a_ep],
@@ -482,7 +519,9 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
     )
 
     # --- Episodes -------------------------------------------------------------------------------
-    updated = np.maximum.reduce([open_t, last_contact + 1800, np.where(handover, handover_t, 0), np.where(sk.closed, close_t, 0)])
+    updated = np.maximum.reduce(
+        [open_t, last_contact + 1800, np.where(handover, handover_t, 0), np.where(sk.closed, close_t, 0)]
+    )
     if len(te):
         np.maximum.at(updated, te, tr_at)
     episodes = pd.DataFrame(
@@ -525,7 +564,9 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
     )
     fu = np.flatnonzero((rng.random(n_ep) < fu_rate) & (window >= 14) & (fu_org != org))
     fu_org = fu_org[fu]
-    fu_t = (sk.start[fu] + _uniform_int(rng, 1, np.minimum(60, window[fu] - 1))) * DAY + _business_seconds(rng, len(fu), 11, 15)
+    fu_t = (sk.start[fu] + _uniform_int(rng, 1, np.minimum(60, window[fu] - 1))) * DAY + _business_seconds(
+        rng, len(fu), 11, 15
+    )
     fu_user = _per_org_choice(rng, fu_org, terr.counselors)
     fu_access = np.where(rng.random(len(fu)) < SENSITIVE_ACCESS_SHARE, "sensitive", "standard").astype(object)
     fu_by = referent_at(fu, fu_t)
@@ -552,19 +593,33 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
     )
     cc = np.flatnonzero(rng.random(n_ep) < CONTACT_CONSENT_RATE)
     rc = np.flatnonzero(rng.random(n_ep) < REFERRAL_CONSENT_RATE)
-    rc_t = (sk.start[rc] + _uniform_int(rng, 0, np.maximum(window[rc] - 1, 0))) * DAY + _business_seconds(rng, len(rc), 9, 17)
+    rc_t = (sk.start[rc] + _uniform_int(rng, 0, np.maximum(window[rc] - 1, 0))) * DAY + _business_seconds(
+        rng, len(rc), 9, 17
+    )
     k_ep = np.concatenate([fu, cc, rc])
     k_org = np.concatenate([fu_org, org[cc], np.full(len(rc), ref.TRAINING)])
     k_scope = np.concatenate(
-        [np.full(len(fu), "case_file", dtype=object), np.full(len(cc), "contact", dtype=object), np.full(len(rc), "referral", dtype=object)]
+        [
+            np.full(len(fu), "case_file", dtype=object),
+            np.full(len(cc), "contact", dtype=object),
+            np.full(len(rc), "referral", dtype=object),
+        ]
     )
     k_t = np.concatenate([fu_t - 600, open_t[cc] + 300, rc_t])
     k_by = np.concatenate([fu_by, ref1[cc], referent_at(rc, rc_t)])
-    consent = pd.DataFrame({"ep": k_ep, "org": k_org, "scope": k_scope, "t": k_t, "by": k_by, "person": p_of[k_ep]})
-    consent = consent.sort_values(["t"], kind="stable").drop_duplicates(["person", "org", "scope"], keep="first")
+    consent = pd.DataFrame(
+        {"ep": k_ep, "org": k_org, "scope": k_scope, "t": k_t, "by": k_by, "person": p_of[k_ep]}
+    )
+    consent = consent.sort_values(["t"], kind="stable").drop_duplicates(
+        ["person", "org", "scope"], keep="first"
+    )
     k_ep, k_org, k_scope, k_t, k_by = (consent[c].to_numpy() for c in ("ep", "org", "scope", "t", "by"))
     withdraw_t = k_t + rng.integers(20, 201, len(k_ep)) * DAY
-    withdrawn = (k_scope != "case_file") & (rng.random(len(k_ep)) < CONSENT_WITHDRAWN_RATE) & (withdraw_t // DAY < today)
+    withdrawn = (
+        (k_scope != "case_file")
+        & (rng.random(len(k_ep)) < CONSENT_WITHDRAWN_RATE)
+        & (withdraw_t // DAY < today)
+    )
     consents = pd.DataFrame(
         {
             "id": ids.take("consent", len(k_ep)),
@@ -606,9 +661,13 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
     second = second[sk.status[p_of[second]] == s_job_seeker]
     st = pd.DataFrame(
         {
-            "person": np.concatenate([np.arange(n), p_of[te[to_emp]], p_of[te[back]], p_of[training], p_of[creation], p_of[second]]),
+            "person": np.concatenate(
+                [np.arange(n), p_of[te[to_emp]], p_of[te[back]], p_of[training], p_of[creation], p_of[second]]
+            ),
             "ep": np.concatenate([np.arange(n), te[to_emp], te[back], training, creation, second]),
-            "t": np.concatenate([created_t, tr_at[to_emp], tr_at[back], close_t[training], close_t[creation], open_t[second]]),
+            "t": np.concatenate(
+                [created_t, tr_at[to_emp], tr_at[back], close_t[training], close_t[creation], open_t[second]]
+            ),
             "status": np.concatenate(
                 [
                     sk.status,
@@ -662,7 +721,9 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
     status_changed_t[sp_person] = sp_t
 
     # --- People ---------------------------------------------------------------------------------
-    events.add(person=person_ids, episode=None, actor=ref1[:n], kind="person_created", at=created_t, data="{}")
+    events.add(
+        person=person_ids, episode=None, actor=ref1[:n], kind="person_created", at=created_t, data="{}"
+    )
     female = (sk.sex == 0) | ((sk.sex == 2) & (rng.random(n) < 0.5))
     fi = rng.integers(0, len(FEMALE), n)
     mi = rng.integers(0, len(MALE), n)
@@ -671,9 +732,20 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
     first_slug = np.where(female, FEMALE_SLUG[fi], MALE_SLUG[mi])
     autonomy_code = _pick(AUTONOMY, sk.autonomy)
     has_email = rng.random(n) < np.asarray([EMAIL_RATE[a] for a in AUTONOMY])[sk.autonomy]
-    email = pd.Series(first_slug) + "." + pd.Series(LAST_SLUG[li]) + rng.integers(1, 100, n).astype(str) + "@example.org"
+    email = (
+        pd.Series(first_slug)
+        + "."
+        + pd.Series(LAST_SLUG[li])
+        + rng.integers(1, 100, n).astype(str)
+        + "@example.org"
+    )
     # 06 39 98 xx xx: a mobile range set aside for fiction, so no demo number rings anyone.
-    phone = "06 39 98 " + pd.Series(rng.integers(0, 100, n).astype(str)).str.zfill(2) + " " + pd.Series(rng.integers(0, 100, n).astype(str)).str.zfill(2)
+    phone = (
+        "06 39 98 "
+        + pd.Series(rng.integers(0, 100, n).astype(str)).str.zfill(2)
+        + " "
+        + pd.Series(rng.integers(0, 100, n).astype(str)).str.zfill(2)
+    )
     commune_rows = [ref.COMMUNES[i] for i in range(len(ref.COMMUNES))]
     address = (
         pd.Series(rng.integers(1, 200, n).astype(str))
@@ -686,7 +758,9 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
     for a, name in enumerate(AUTONOMY):
         idx = np.flatnonzero(sk.autonomy == a)
         options = PREFERRED_CHANNELS[name]
-        texts = np.asarray(["[" + ", ".join(f'"{c}"' for c in chans) + "]" for chans, _ in options], dtype=object)
+        texts = np.asarray(
+            ["[" + ", ".join(f'"{c}"' for c in chans) + "]" for chans, _ in options], dtype=object
+        )
         channel_json[idx] = texts[_choice(rng, [p for _, p in options], len(idx))]
     people = pd.DataFrame(
         {

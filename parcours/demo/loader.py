@@ -9,7 +9,7 @@ rows in the same database (it is meant for a demo or benchmark database).
 
 import contextlib
 import datetime
-import io
+import functools
 import logging
 import math
 import time
@@ -41,7 +41,9 @@ DEMO_PORTFOLIO_TARGET = 90  # open episodes wanted in a demo counselor's portfol
 DEMO_PORTFOLIO_MAX_SHARE = 0.8  # at most this share of their organisation's episodes
 MIN_COUNSELORS = 2  # so that every organisation can hand episodes over
 MANAGER_SPAN = 12  # counselors per manager
-DROP_INDEXES_FROM = 100_000  # PostgreSQL loads of this many people into empty tables rebuild indexes at the end
+DROP_INDEXES_FROM = (
+    100_000  # PostgreSQL loads of this many people into empty tables rebuild indexes at the end
+)
 
 # Write order respects foreign keys.
 TABLES = [
@@ -126,8 +128,13 @@ def _organisations(places: dict[str, TerritoryModel]) -> tuple[list[Organisation
     return organisations, sites
 
 
+@functools.cache
+def _demo_password_hash() -> str:
+    return make_password(ref.DEMO_PASSWORD)  # hashed once per process: the hash is slow on purpose
+
+
 def _demo_logins(organisations: list[Organisation], sites: list[list[Site]]) -> dict[str, User]:
-    password = make_password(ref.DEMO_PASSWORD)  # hashed once: the hash is slow on purpose
+    password = _demo_password_hash()
     users = {}
     for login in ref.DEMO_LOGINS:
         user, _ = User.objects.update_or_create(
@@ -144,14 +151,20 @@ def _demo_logins(organisations: list[Organisation], sites: list[list[Site]]) -> 
         )
         o = ref.ORG_INDEX[login.organisation]
         Membership.objects.update_or_create(
-            user=user, organisation=organisations[o], role=login.role, defaults={"site": sites[o][0], "is_active": True}
+            user=user,
+            organisation=organisations[o],
+            role=login.role,
+            defaults={"site": sites[o][0], "is_active": True},
         )
         users[login.username] = user
     return users
 
 
 def _staff(
-    organisations: list[Organisation], sites: list[list[Site]], demo_users: dict[str, User], expected_open: np.ndarray
+    organisations: list[Organisation],
+    sites: list[list[Site]],
+    demo_users: dict[str, User],
+    expected_open: np.ndarray,
 ) -> tuple[list[np.ndarray], list[np.ndarray], np.ndarray]:
     """Counselors and managers of every organisation, sized on the expected open caseload.
 
@@ -164,7 +177,9 @@ def _staff(
             named[ref.ORG_INDEX[login.organisation]][login.role].append(login.username)
     sizes = {}
     for o, spec in enumerate(ref.ORGANISATIONS):
-        counselors = max(MIN_COUNSELORS, math.ceil(expected_open[o] / spec.caseload), len(named[o][Role.COUNSELOR]))
+        counselors = max(
+            MIN_COUNSELORS, math.ceil(expected_open[o] / spec.caseload), len(named[o][Role.COUNSELOR])
+        )
         managers = max(1, math.ceil(counselors / MANAGER_SPAN), len(named[o][Role.MANAGER]))
         sizes[o] = (counselors, managers)
         for i in range(counselors - len(named[o][Role.COUNSELOR])):
@@ -194,7 +209,12 @@ def _staff(
         ids[login] = user.pk
     Membership.objects.bulk_create(
         [
-            Membership(user_id=ids[username], organisation=organisations[o], role=role, site=sites[o][i % len(sites[o])])
+            Membership(
+                user_id=ids[username],
+                organisation=organisations[o],
+                role=role,
+                site=sites[o][i % len(sites[o])],
+            )
             for i, (o, role, username) in enumerate(wanted)
         ],
         batch_size=1000,
@@ -230,7 +250,8 @@ def prepare_territory(people: int, seed: int, today) -> Territory:
         np.add.at(expected_open, sk.org[~sk.closed], people / sample)
     counselors, weights, managers = _staff(organisations, sites, demo_users, expected_open)
     site_communes = [
-        np.asarray([ref.COMMUNE_INDEX[s[2]] for s in spec.sites], dtype=np.int64) for spec in ref.ORGANISATIONS
+        np.asarray([ref.COMMUNE_INDEX[s[2]] for s in spec.sites], dtype=np.int64)
+        for spec in ref.ORGANISATIONS
     ]
     return Territory(
         today=today,
@@ -272,7 +293,9 @@ def _copy_text(frame: pd.DataFrame) -> str:
         elif pd.api.types.is_bool_dtype(values):
             text = np.where(values.to_numpy(), "t", "f")
         elif pd.api.types.is_integer_dtype(values):
-            text = np.asarray(list(map(str, values.to_numpy(dtype=np.int64, na_value=0).tolist())), dtype=object)
+            text = np.asarray(
+                list(map(str, values.to_numpy(dtype=np.int64, na_value=0).tolist())), dtype=object
+            )
         else:
             text = values.to_numpy(dtype=object)
         if missing.any():
@@ -285,7 +308,11 @@ def _copy_postgres(model, frame: pd.DataFrame) -> None:
     """COPY FROM STDIN: one round trip per table and chunk, parsed by the server in C."""
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in frame.columns)
-    with connection.cursor() as cursor, cursor.connection.cursor() as raw, raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.connection.cursor() as raw,
+        raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy,
+    ):
         copy.write(_copy_text(frame))
 
 
@@ -307,9 +334,11 @@ def _insert_many(model, frame: pd.DataFrame) -> None:
     table = connection.ops.quote_name(model._meta.db_table)
     columns = ", ".join(connection.ops.quote_name(c) for c in frame.columns)
     placeholders = ", ".join(["%s"] * len(frame.columns))
+    # Table and column names come from the model's metadata, quoted; values are parameters.
+    sql = f"INSERT INTO {table} ({columns}) VALUES ({placeholders})"  # noqa: S608
     with connection.cursor() as cursor:
         for start in range(0, len(rows), 5000):
-            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows[start : start + 5000])
+            cursor.executemany(sql, rows[start : start + 5000])
 
 
 def write_chunk(frames: dict[str, pd.DataFrame]) -> dict[str, int]:
@@ -330,7 +359,8 @@ def write_chunk(frames: dict[str, pd.DataFrame]) -> dict[str, int]:
 
 def _first_ids() -> dict[str, int]:
     return {
-        ID_KEYS[label]: (apps.get_model(label).objects.aggregate(m=Max("id"))["m"] or 0) + 1 for label in TABLES
+        ID_KEYS[label]: (apps.get_model(label).objects.aggregate(m=Max("id"))["m"] or 0) + 1
+        for label in TABLES
     }
 
 
@@ -404,7 +434,8 @@ def delete_case_data() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             tables = ", ".join(
-                connection.ops.quote_name(apps.get_model(label)._meta.db_table) for label in ("people.person", "cases.supportepisode")
+                connection.ops.quote_name(apps.get_model(label)._meta.db_table)
+                for label in ("people.person", "cases.supportepisode")
             )
             # CASCADE also empties tables of other apps that point to people or episodes.
             cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")

@@ -206,10 +206,11 @@ class CounselorReply(models.Model):
             )
         ]
 
-    # --------------------------------------------------------------------------- indicators
-
     def __str__(self) -> str:
         return f"{self.counselor} — {self.period}"
+
+
+# --------------------------------------------------------------------------- indicators
 
 
 class Granularity(models.TextChoices):
@@ -317,14 +318,15 @@ class IndicatorValue(models.Model):
             models.Index(fields=["organisation", "granularity", "period_start"]),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.version} {self.dimension} {self.period_start}"
+
     @property
     def published_value(self):
         return suppress(self.value, self.n)
 
-    # --------------------------------------------------------------------------- experiments
 
-    def __str__(self) -> str:
-        return f"{self.version} {self.dimension} {self.period_start}"
+# --------------------------------------------------------------------------- experiments
 
 
 class Experiment(models.Model):
@@ -396,10 +398,6 @@ class Experiment(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def is_frozen(self) -> bool:
-        return self.status != self.Status.DRAFT
-
     def save(self, *args, **kwargs):
         if self.pk:
             stored = type(self).objects.filter(pk=self.pk).values_list("status", flat=True).first()
@@ -415,6 +413,10 @@ class Experiment(models.Model):
         if self.is_frozen:
             raise FrozenError("a registered experiment cannot be deleted")
         return super().delete(*args, **kwargs)
+
+    @property
+    def is_frozen(self) -> bool:
+        return self.status != self.Status.DRAFT
 
     def control_arm(self) -> "Arm":
         return self.arms.order_by("position").first()
@@ -436,11 +438,6 @@ class Arm(models.Model):
     def __str__(self) -> str:
         return self.name
 
-    def _check_draft(self):
-        status = Experiment.objects.filter(pk=self.experiment_id).values_list("status", flat=True).first()
-        if status is not None and status != Experiment.Status.DRAFT:
-            raise FrozenError("the arms of a registered experiment cannot change")
-
     def save(self, *args, **kwargs):
         self._check_draft()
         super().save(*args, **kwargs)
@@ -448,6 +445,11 @@ class Arm(models.Model):
     def delete(self, *args, **kwargs):
         self._check_draft()
         return super().delete(*args, **kwargs)
+
+    def _check_draft(self):
+        status = Experiment.objects.filter(pk=self.experiment_id).values_list("status", flat=True).first()
+        if status is not None and status != Experiment.Status.DRAFT:
+            raise FrozenError("the arms of a registered experiment cannot change")
 
 
 class ImmutableQuerySet(models.QuerySet):
@@ -582,9 +584,9 @@ class ImpactReport(models.Model):
         ordering = ["experiment", "-number"]
         constraints = [models.UniqueConstraint(fields=["experiment", "number"], name="impact_report_unique")]
 
+    def __str__(self) -> str:
+        return f"{self.experiment_id} n°{self.number}"
+
     @property
     def is_publishable(self) -> bool:
         return is_publishable(self.n)
-
-    def __str__(self) -> str:
-        return f"{self.experiment_id} n°{self.number}"

@@ -183,3 +183,25 @@ def test_outsider_cannot_search_for_someone_elses_person(client, outsider, episo
     client.force_login(outsider)
     assert client.get(reverse("catalogue:match", args=[episode.public_id])).status_code == 404
     assert client.get("/api/v1/services/match", {"episode": str(episode.public_id)}).status_code == 404
+
+
+def test_needs_come_from_the_latest_diagnosis_the_user_may_see(episode, counselor, colleague):
+    from django.apps import apps
+
+    from parcours.catalogue.search import barriers_from_diagnosis
+
+    if not apps.is_installed("parcours.diagnosis"):
+        pytest.skip("the diagnosis app is not installed")
+    from tests.diagnosis.factories import BarrierFactory, DiagnosisFactory
+
+    old = DiagnosisFactory(episode=episode, completed=True)
+    BarrierFactory(diagnosis=old, kind="family")
+    latest = DiagnosisFactory(episode=episode, completed=True)
+    latest.completed_at = old.completed_at + datetime.timedelta(days=1)
+    latest.save()
+    BarrierFactory(diagnosis=latest, kind="mobility")
+    BarrierFactory(diagnosis=latest, kind="health")  # sensitive: the referent only
+
+    assert barriers_from_diagnosis(episode.person, user=counselor) == ["health", "mobility"]
+    assert barriers_from_diagnosis(episode.person, user=colleague) == ["mobility"]
+    assert barriers_from_diagnosis(episode.person) == []

@@ -37,14 +37,18 @@ def demo(db):
 
 def fingerprint():
     return {
-        "people": sorted(Person.objects.values_list("first_name", "last_name", "birth_date", "status", "commune__name")),
+        "people": sorted(
+            Person.objects.values_list("first_name", "last_name", "birth_date", "status", "commune__name")
+        ),
         "episodes": sorted(
             SupportEpisode.objects.values_list(
                 "person__last_name", "started_on", "ended_on", "stage", "intensity", "referent__username"
             ),
             key=repr,
         ),
-        "contacts": sorted(Contact.objects.values_list("episode__person__last_name", "occurred_at", "channel")),
+        "contacts": sorted(
+            Contact.objects.values_list("episode__person__last_name", "occurred_at", "channel")
+        ),
         "counts": [
             model.objects.count()
             for model in (StatusPeriod, Consent, StageTransition, ReferentAssignment, Appointment, CaseEvent)

@@ -1,13 +1,17 @@
-"""Private URLconf: config.urls plus the evaluation pages, transparency pages and API router."""
+"""Private URLconf used only until the lead wires evaluation into config/urls.py and config/api.py
+(tests/evaluation/conftest.py switches to it only when `evaluation:` does not resolve): config.urls
+plus the evaluation and transparency pages, and an API at /api/v1/ that serves the evaluation
+router (the shared API instance cannot take a router once its URLs exist)."""
 
 from django.urls import include, path
+from ninja import NinjaAPI
 
 from config import urls as base
-from config.api import api
+from parcours.accounts.api_auth import BrowserSessionAuth, TokenAuth
 from parcours.evaluation.api import router as evaluation_router
 
-if not any(r is evaluation_router for _, r in api._routers):
-    api.add_router("/", evaluation_router)
+api = NinjaAPI(auth=[TokenAuth(), BrowserSessionAuth()], urls_namespace="api", docs_url=None)
+api.add_router("/", evaluation_router)
 api_urls, api_app, api_namespace = api.urls
 for pattern in api_urls:
     pattern.callback.login_required = False

@@ -99,6 +99,15 @@ def test_bad_dates_are_rejected():
         ProfilingModel("y", date="d").fit(table)
 
 
+def test_a_small_table_still_fits():
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame({"x": rng.standard_normal(40), "c": rng.choice(["a", "b"], 40)})
+    table["y"] = (table["x"] + rng.standard_normal(40) > 0).astype(int)
+    model = ProfilingModel("y", n_boot=50, n_boot_audit=10).fit(table)
+    assert model.evaluation_design_["n_evaluated"] == 40
+    assert np.isfinite(model.predict_risk(table)).all()
+
+
 # -- encoding --------------------------------------------------------------------------------------
 
 

@@ -120,8 +120,9 @@ def match(request: HttpRequest, episode_id) -> HttpResponse:
     form = MatchForm(request.GET or None)
     matches = []
     if not form.is_bound:
-        form = MatchForm(initial={"barriers": criteria_for_person(person).barriers, "radius_km": 30})
-        matches = search_services(criteria_for_person(person))
+        criteria = criteria_for_person(person, user=request.user)
+        form = MatchForm(initial={"barriers": criteria.barriers, "radius_km": 30})
+        matches = search_services(criteria)
     elif form.is_valid():
         data = form.cleaned_data
         criteria = criteria_for_person(

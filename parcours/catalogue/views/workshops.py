@@ -148,7 +148,7 @@ def registration_cancel(request: HttpRequest, registration_id: int) -> HttpRespo
     registration = _registration(request, registration_id)
     try:
         actions.cancel_workshop_registration(registration, by=request.user)
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         messages.error(request, "; ".join(getattr(exc, "messages", [])) or _("Annulation impossible."))
     else:
         messages.success(request, _("Inscription annulée ; la liste d'attente a été mise à jour."))
@@ -162,7 +162,7 @@ def registration_attendance(request: HttpRequest, registration_id: int) -> HttpR
         actions.record_workshop_attendance(
             registration, by=request.user, attended=request.POST.get("present") == "1"
         )
-    except (ValidationError, PermissionDenied) as exc:
+    except ValidationError as exc:
         messages.error(request, "; ".join(getattr(exc, "messages", [])) or _("Présence non enregistrée."))
     else:
         messages.success(request, _("Présence enregistrée."))

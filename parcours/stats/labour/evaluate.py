@@ -332,7 +332,8 @@ def evaluate_rome(
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     parser = argparse.ArgumentParser(
-        prog="python -m parcours.stats.labour.evaluate", description="Held-out evaluation of the job-title normaliser."
+        prog="python -m parcours.stats.labour.evaluate",
+        description="Held-out evaluation of the job-title normaliser.",
     )
     parser.add_argument("--rome-dir", required=True, help="folder with the official unix_*_utf8.csv files")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and of the noise")

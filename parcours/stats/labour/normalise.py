@@ -67,12 +67,40 @@ _GENDER_PAREN = re.compile(r"\((e|le|ne|se|trice|ere|ive|euse|ice)\)")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
 
 STOP_WORDS = frozenset(
-    "a au aux d de des du en et l la le les un une pour par sur dans avec ou chez son sa ses".split()
+    {
+        "a",
+        "au",
+        "aux",
+        "d",
+        "de",
+        "des",
+        "du",
+        "en",
+        "et",
+        "l",
+        "la",
+        "le",
+        "les",
+        "un",
+        "une",
+        "pour",
+        "par",
+        "sur",
+        "dans",
+        "avec",
+        "ou",
+        "chez",
+        "son",
+        "sa",
+        "ses",
+    }
 )
+#: Tokens are the space-separated words left by :func:`clean_tokens`.
+WORD_PATTERN = r"\S+"
 
 #: Abbreviations and short forms as people type them -> words of the official labels.
-#: Applied to a word only when the fitted vocabulary does not know it (or always, for the
-#: ``_ALWAYS`` set), so that a real word of the referential is never rewritten.
+#: Applied to labels and queries alike, so an abbreviation that also occurs in an official
+#: label ("dev", "admin") is expanded on both sides.
 ABBREVIATIONS: dict[str, str] = {
     "dev": "developpeur",
     "devs": "developpeur",
@@ -80,7 +108,6 @@ ABBREVIATIONS: dict[str, str] = {
     "admin": "administratif",
     "adm": "administratif",
     "assist": "assistant",
-    "ass": "assistant",
     "asst": "assistant",
     "compta": "comptable",
     "comptab": "comptable",
@@ -122,24 +149,29 @@ ABBREVIATIONS: dict[str, str] = {
     "cial": "commercial",
     "ehpad": "etablissement personnes agees",
     "nounou": "garde enfant",
-    "babysitter": "baby sitter",
     "vendeu": "vendeur",
-    "serv": "serveur",
     "puer": "puericulture",
     "pueri": "puericulture",
-    "mag": "magasin",
     "logist": "logistique",
-    "log": "logistique",
     "it": "informatique",
     "fullstack": "full stack",
     "frontend": "front end",
     "backend": "back end",
-    "caces": "cariste",
-    "ets": "etablissement",
     "nett": "nettoyage",
     "entret": "entretien",
-    "hab": "habilitation",
 }
+#: Phrases people use for an official title (applied to the cleaned text, before folding).
+PHRASES: dict[str, str] = {
+    "femme de menage": "employe de menage",
+    "homme de menage": "employe de menage",
+    "femme de chambre": "employe d etage",
+    "valet de chambre": "employe d etage",
+    "baby sitter": "babysitter",
+}
+#: Whole texts that mean something more precise in job ads than in the referential: an
+#: "agent d'entretien" with nothing after it is a cleaning job (ROME K2205 "entretien-propreté").
+WHOLE_TEXTS: dict[str, str] = {"agent d entretien": "agent d entretien proprete de locaux"}
+
 #: Abbreviations expanded only as the first word of a text ("aux de vie", "as de nuit").
 FIRST_WORD_ABBREVIATIONS = {"aux": "auxiliaire", "as": "aide soignant", "agt": "agent"}
 
@@ -175,7 +207,13 @@ GENDER_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("ette", "et"),
 )
 #: Whole-word feminine forms the suffix rules miss.
-GENDER_WORDS = {"cheffe": "chef", "commise": "commis", "maitresse": "maitre", "hotesse": "hote", "fille": "garcon"}
+GENDER_WORDS = {
+    "cheffe": "chef",
+    "commise": "commis",
+    "maitresse": "maitre",
+    "hotesse": "hote",
+    "fille": "garcon",
+}
 
 
 def fold_gender(word: str) -> str:
@@ -186,6 +224,8 @@ def fold_gender(word: str) -> str:
     """
     if word in GENDER_WORDS:
         return GENDER_WORDS[word]
+    if len(word) >= 5 and word[-1] == "s" and word[-2] not in "su":
+        word = word[:-1]  # plural: "lourds", "enfants" (same rule on both sides)
     if len(word) < 5:
         return word
     for suffix, replacement in GENDER_SUFFIXES:
@@ -195,12 +235,19 @@ def fold_gender(word: str) -> str:
 
 
 def _masculine(text: str) -> str:
-    # "Agent / Agente de X" -> "Agent de X"; same rule as the ROME reader.
-    if text.count(" / ") == 1:
-        left, right = text.split(" / ")
-        tail = right.split()[len(left.split()) :]
-        text = " ".join([left, *tail])
-    return _GENDER_PAREN.sub("", text)
+    """Keep the masculine side of a gender pair: ``"agent / agente de x"`` -> ``"agent de x"``.
+
+    ROME writes pairs with spaces (``Agent / Agente``), ESCO without (``aide-soignant/aide-
+    soignante``). A slash counts as a gender mark only when both sides start alike; otherwise
+    (``homme / femme de plancher``, ``chauffeur/livreur``) both sides are kept.
+    """
+    parts = re.split(r"\s*/\s*", text)
+    if len(parts) == 2 and parts[0] and parts[1]:
+        left, right = parts
+        if left[:3] == right[:3]:
+            tail = right.split()[len(left.split()) :]
+            return " ".join([left, *tail])
+    return text.replace("/", " ")
 
 
 def basic_clean(text: str, *, noise: bool = True) -> str:
@@ -209,19 +256,15 @@ def basic_clean(text: str, *, noise: bool = True) -> str:
     Noise removal is meant for what people type; official labels are cleaned without it so
     that a real label word such as "recherche" ("Chargé de recherche") is never dropped.
     """
-    text = unidecode(_masculine(str(text))).lower()
-    text = _GENDER_PAREN.sub("", text)
+    text = unidecode(str(text)).lower()
     if noise:
         text = _NOISE.sub(" ", text)
+    text = _GENDER_PAREN.sub("", _masculine(text))
     return _NON_ALNUM.sub(" ", text).strip()
 
 
 def clean_tokens(
-    text: str,
-    vocabulary: frozenset[str] | set[str] = frozenset(),
-    abbreviations: Mapping[str, str] = ABBREVIATIONS,
-    *,
-    noise: bool = True,
+    text: str, abbreviations: Mapping[str, str] = ABBREVIATIONS, *, noise: bool = True
 ) -> list[str]:
     """Clean a job title into folded content words.
 
@@ -229,11 +272,8 @@ def clean_tokens(
     ----------
     text : str
         A label or a query as typed.
-    vocabulary : set of str, optional
-        Folded words of the fitted labels; an abbreviation is expanded only when its word is not
-        in it (empty: always expand).
     abbreviations : mapping, optional
-        Short form -> expansion (words separated by spaces).
+        Short form -> expansion (words separated by spaces); :data:`ABBREVIATIONS` by default.
     noise : bool, default True
         Remove noise words (contract, pay, H/F...); False for official labels.
 
@@ -241,15 +281,17 @@ def clean_tokens(
     -------
     list of str
     """
-    words = basic_clean(text, noise=noise).split()
+    cleaned = basic_clean(text, noise=noise)
+    cleaned = WHOLE_TEXTS.get(cleaned, cleaned)
+    for phrase, replacement in PHRASES.items():
+        if phrase in cleaned:
+            cleaned = re.sub(rf"\b{phrase}\b", replacement, cleaned)
     out: list[str] = []
-    for position, word in enumerate(words):
+    for position, word in enumerate(cleaned.split()):
         if position == 0 and word in FIRST_WORD_ABBREVIATIONS:
             expansion = FIRST_WORD_ABBREVIATIONS[word]
-        elif word in abbreviations and word not in vocabulary:
-            expansion = abbreviations[word]
         else:
-            expansion = word
+            expansion = abbreviations.get(word, word)
         for piece in expansion.split():
             if piece not in STOP_WORDS:
                 out.append(fold_gender(piece))
@@ -265,6 +307,44 @@ class Match(NamedTuple):
     code: str
     label: str
     score: float
+
+
+def _tfidf_rows(
+    blocks: list[tuple[TfidfVectorizer, float, int]], texts: list[str], n_features: int
+) -> sp.csr_matrix:
+    """TF-IDF rows for ``texts`` from fitted vectorizers, side by side, each block scaled.
+
+    Same numbers as ``TfidfVectorizer.transform`` (sublinear tf, idf, L2 norm per block)
+    without its per-call validation, which dominates the cost of one short query.
+    """
+    analysers = [(v.build_analyzer(), v.vocabulary_, v.idf_, v.sublinear_tf, w, off) for v, w, off in blocks]
+    indptr = [0]
+    indices: list[int] = []
+    data: list[float] = []
+    for text in texts:
+        for analyse, vocabulary, idf, sublinear, weight, offset in analysers:
+            counts: dict[int, int] = {}
+            for gram in analyse(text):
+                j = vocabulary.get(gram)
+                if j is not None:
+                    counts[j] = counts.get(j, 0) + 1
+            if not counts:
+                continue
+            cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            values = ((1.0 + np.log(tf)) if sublinear else tf) * idf[cols]
+            values *= weight / np.sqrt(values @ values)
+            indices.extend((cols + offset).tolist())
+            data.extend(values.tolist())
+        indptr.append(len(indices))
+    return sp.csr_matrix(
+        (
+            np.asarray(data, dtype=np.float32),
+            np.asarray(indices, dtype=np.int32),
+            np.asarray(indptr, dtype=np.int32),
+        ),
+        shape=(len(texts), n_features),
+    )
 
 
 def _deletions(word: str) -> set[str]:
@@ -316,8 +396,8 @@ class JobTitleNormaliser:
         Distinct codes.
     code_labels_ : dict
         Code -> display label.
-    vocabulary_ : frozenset of str
-        Words of the labels after cleaning, before folding (decides abbreviation expansion).
+    word_counts_ : Counter
+        Folded words of the labels and their counts (the spelling dictionary).
     """
 
     def __init__(
@@ -386,14 +466,13 @@ class JobTitleNormaliser:
                 raise BadInputError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         abbreviations = ABBREVIATIONS if self.abbreviations is None else self.abbreviations
         self.abbreviations_ = dict(abbreviations)
-        self.vocabulary_ = frozenset(w for label in labels for w in basic_clean(label, noise=False).split())
         code_index: dict[str, int] = {}
         seen: dict[tuple[str, int], None] = {}
         for label, code in zip(labels, codes, strict=True):
             if not str(label).strip():
                 continue
             idx = code_index.setdefault(str(code), len(code_index))
-            cleaned = " ".join(clean_tokens(label, self.vocabulary_, self.abbreviations_, noise=False))
+            cleaned = " ".join(clean_tokens(label, self.abbreviations_, noise=False))
             if cleaned:
                 seen.setdefault((cleaned, idx), None)
         if not seen:
@@ -416,7 +495,11 @@ class JobTitleNormaliser:
         self.deletions_ = dict(deletions)
 
         self.word_vectorizer_ = TfidfVectorizer(
-            analyzer="word", token_pattern=r"\S+", ngram_range=(1, 2), sublinear_tf=True, dtype=np.float32
+            analyzer="word",
+            token_pattern=WORD_PATTERN,
+            ngram_range=(1, 2),
+            sublinear_tf=True,
+            dtype=np.float32,
         )
         self.char_vectorizer_ = TfidfVectorizer(
             analyzer="char_wb",
@@ -428,12 +511,8 @@ class JobTitleNormaliser:
         word = self.word_vectorizer_.fit_transform(self.labels_)
         char = self.char_vectorizer_.fit_transform(self.labels_)
         self.index_t_ = self._stack(word, char).T.tocsr()
-        self.binary_vectorizer_ = TfidfVectorizer(
-            analyzer="word", token_pattern=r"\S+", binary=True, use_idf=False, norm=None, dtype=np.float32
-        )
-        binary = self.binary_vectorizer_.fit_transform(self.labels_)
-        self.binary_index_t_ = binary.T.tocsr()
-        self.label_lengths_ = np.maximum(np.asarray(binary.sum(axis=1)).ravel(), 1)
+        self.label_words_ = [frozenset(label.split()) for label in self.labels_]
+        self.label_lengths_ = np.array([max(len(w), 1) for w in self.label_words_], dtype=np.float64)
         order = np.argsort(self.label_codes_, kind="stable")
         bounds = np.searchsorted(self.label_codes_[order], np.arange(len(self.codes_) + 1))
         self.code_label_index_ = [order[bounds[c] : bounds[c + 1]] for c in range(len(self.codes_))]
@@ -445,9 +524,9 @@ class JobTitleNormaliser:
                 docs[idx].append(label)
             for code, text in (code_texts or {}).items():
                 if code in code_index and text:
-                    docs[code_index[code]].append(" ".join(clean_tokens(text, self.vocabulary_, {}, noise=False)))
+                    docs[code_index[code]].append(" ".join(clean_tokens(text, {}, noise=False)))
             self.doc_vectorizer_ = TfidfVectorizer(
-                analyzer="word", token_pattern=r"\S+", sublinear_tf=True, dtype=np.float32
+                analyzer="word", token_pattern=WORD_PATTERN, sublinear_tf=True, dtype=np.float32
             )
             self.doc_index_t_ = self.doc_vectorizer_.fit_transform([" ".join(d) for d in docs]).T.tocsr()
         return self
@@ -476,18 +555,28 @@ class JobTitleNormaliser:
                 if variant in self._folded_set:
                     found.add(variant)
             close = [w for w in found if OSA.distance(word, w, score_cutoff=1) <= 1]
-            cache[word] = max(close, key=lambda w: (self.word_counts_[w], w)) if close else word
+            # a dropped letter is the commonest slip ("cuisiner"), so longer words win ties
+            key = lambda w: (len(w) > len(word), self.word_counts_[w], w)  # noqa: E731
+            cache[word] = max(close, key=key) if close else word
         return cache[word]
 
     def prepare(self, text: str, cache: dict[str, str] | None = None) -> str:
         """The cleaned, folded and spell-corrected form of a query (what is matched)."""
         self._check_fitted()
         cache = {} if cache is None else cache
-        words = clean_tokens(text, self.vocabulary_, self.abbreviations_)
+        words = clean_tokens(text, self.abbreviations_)
         return " ".join(self._correct(w, cache) for w in words)
 
     def _rank_chunk(self, chunk: list[str], top: int) -> list[list[Match]]:
-        q = self._stack(self.word_vectorizer_.transform(chunk), self.char_vectorizer_.transform(chunk))
+        n_word = len(self.word_vectorizer_.vocabulary_)
+        q = _tfidf_rows(
+            [
+                (self.word_vectorizer_, np.sqrt(self.word_weight), 0),
+                (self.char_vectorizer_, np.sqrt(1 - self.word_weight), n_word),
+            ],
+            chunk,
+            self.index_t_.shape[0],
+        )
         retrieval = (q @ self.index_t_).toarray()
         n_labels = retrieval.shape[1]
         k = min(self.n_candidates, n_labels)
@@ -496,15 +585,11 @@ class JobTitleNormaliser:
             candidates = np.tile(np.arange(n_labels), (len(chunk), 1))
         docs = None
         if self.doc_vectorizer_ is not None:
-            docs = (self.doc_vectorizer_.transform(chunk) @ self.doc_index_t_).toarray()
+            q_doc = _tfidf_rows([(self.doc_vectorizer_, 1.0, 0)], chunk, self.doc_index_t_.shape[0])
+            docs = (q_doc @ self.doc_index_t_).toarray()
             n_doc = min(3, docs.shape[1])
             doc_top = np.argpartition(-docs, n_doc - 1, axis=1)[:, :n_doc]
         if self.rerank:
-            # shared words between the query and each candidate label, one sparse product
-            q_bin = self.binary_vectorizer_.transform(chunk)
-            # unknown words count too: a query word no label has is a word the label misses
-            q_len = np.array([max(len(set(t.split())), 1) for t in chunk])
-            shared = (q_bin @ self.binary_index_t_).toarray()
             weights = np.array(
                 [self.retrieval_weight, self.fuzzy_weight, self.coverage_weight, self.precision_weight]
             )
@@ -527,14 +612,19 @@ class JobTitleNormaliser:
                 out.append([])
                 continue
             if self.rerank:
-                common = shared[i, cand]
+                # distinct words shared with each candidate; unknown query words count in the
+                # query length (a word no label has is a word the label misses)
+                q_set = frozenset(text.split())
+                common = np.array([len(self.label_words_[j] & q_set) for j in cand], dtype=np.float64)
                 fuzzy = np.zeros(cand.size)
                 if weights[1] > 0:
-                    fuzzy = process.cdist([text], [self.labels_[j] for j in cand], scorer=fuzz.token_set_ratio)[0]
+                    fuzzy = process.cdist(
+                        [text], [self.labels_[j] for j in cand], scorer=fuzz.token_set_ratio
+                    )[0]
                 score = (
                     weights[0] * r
                     + weights[1] * fuzzy / 100.0
-                    + weights[2] * common / q_len[i]
+                    + weights[2] * common / max(len(q_set), 1)
                     + weights[3] * common / self.label_lengths_[cand]
                 )
             else:
@@ -549,7 +639,11 @@ class JobTitleNormaliser:
             best = np.lexsort((codes, -score))[:top]
             out.append(
                 [
-                    Match(self.codes_[c], self.code_labels_[self.codes_[c]], round(float(min(max(s, 0.0), 1.0)), 6))
+                    Match(
+                        self.codes_[c],
+                        self.code_labels_[self.codes_[c]],
+                        round(float(min(max(s, 0.0), 1.0)), 6),
+                    )
                     for c, s in zip(codes[best].tolist(), score[best].tolist(), strict=True)
                 ]
             )
@@ -631,7 +725,9 @@ class BaselineCharTfidf:
                 per_code = np.zeros(n_codes, dtype=np.float32)
                 np.maximum.at(per_code, self.label_codes_, row)
                 best = _top_k(per_code, min(top, n_codes))
-                out.append([Match(str(self.codes_[c]), str(self.codes_[c]), float(per_code[c])) for c in best])
+                out.append(
+                    [Match(str(self.codes_[c]), str(self.codes_[c]), float(per_code[c])) for c in best]
+                )
         return out
 
     def query(self, text: str, top: int = 5) -> list[Match]:

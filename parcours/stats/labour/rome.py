@@ -194,7 +194,9 @@ class RomeReferential:
             out[title.rome_code].append(title)
         return dict(out)
 
-    def items_by_code(self, *, core_only: bool = False, kinds: Iterable[str] | None = None) -> dict[str, set[str]]:
+    def items_by_code(
+        self, *, core_only: bool = False, kinds: Iterable[str] | None = None
+    ) -> dict[str, set[str]]:
         """Item codes linked to each ROME code, optionally only core items or some kinds."""
         wanted = set(kinds) if kinds is not None else None
         out: dict[str, set[str]] = defaultdict(set)
@@ -212,14 +214,20 @@ class RomeReferential:
 
         Used as code documents by :class:`~parcours.stats.labour.normalise.JobTitleNormaliser`.
         """
-        core = self.items_by_code(core_only=True, kinds=("savoir_faire", "savoir_etre", "savoir")) if core_items else {}
+        core = (
+            self.items_by_code(core_only=True, kinds=("savoir_faire", "savoir_etre", "savoir"))
+            if core_items
+            else {}
+        )
         out = {}
         for code, occ in self.occupations.items():
             labels = sorted(self.items[i].label for i in core.get(code, ()) if i in self.items)
             out[code] = " ".join([occ.definition, *labels]).strip()
         return out
 
-    def label_pairs(self, *, include_short: bool = True, include_gendered: bool = True) -> tuple[list[str], list[str]]:
+    def label_pairs(
+        self, *, include_short: bool = True, include_gendered: bool = True
+    ) -> tuple[list[str], list[str]]:
         """(labels, codes) for fitting a normaliser: fiche labels and every appellation form."""
         labels: list[str] = []
         codes: list[str] = []
@@ -293,7 +301,9 @@ def read_release_note(path: Path) -> dict[str, str]:
     return out
 
 
-def iter_csv(path: Path, required: Iterable[str], issues: list[Issue]) -> Iterator[tuple[int, dict[str, str]]]:
+def iter_csv(
+    path: Path, required: Iterable[str], issues: list[Issue]
+) -> Iterator[tuple[int, dict[str, str]]]:
     """Stream the rows of one CSV file as (physical start line, {column: stripped value}).
 
     The header is checked for the ``required`` columns (one issue and nothing yielded when some
@@ -338,11 +348,15 @@ def _check(condition: bool, issues: list[Issue], name: str, line: int, message: 
 
 
 def _rome_code_ok(value: str, column: str, issues: list[Issue], name: str, line: int) -> bool:
-    return _check(bool(ROME_CODE.match(value)), issues, name, line, f"{column} {value!r} is not a ROME code (A1234)")
+    return _check(
+        bool(ROME_CODE.match(value)), issues, name, line, f"{column} {value!r} is not a ROME code (A1234)"
+    )
 
 
 def _ogr_ok(value: str, column: str, issues: list[Issue], name: str, line: int) -> bool:
-    return _check(bool(OGR_CODE.match(value)), issues, name, line, f"{column} {value!r} is not a numeric OGR code")
+    return _check(
+        bool(OGR_CODE.match(value)), issues, name, line, f"{column} {value!r} is not a numeric OGR code"
+    )
 
 
 def _flag(value: str) -> bool | None:
@@ -416,7 +430,9 @@ def iter_occupations(path: Path, issues: list[Issue]) -> Iterator[Occupation]:
             )
 
 
-def iter_job_titles(path: Path, issues: list[Issue], known_codes: set[str] | None = None) -> Iterator[JobTitle]:
+def iter_job_titles(
+    path: Path, issues: list[Issue], known_codes: set[str] | None = None
+) -> Iterator[JobTitle]:
     """Stream appellations; with ``known_codes``, titles of unknown fiches are reported."""
     name = path.name
     seen: set[str] = set()
@@ -497,7 +513,9 @@ def iter_item_links(
             yield ItemLink(rome_code=code, item_code=ogr, core=row["coeur_metier"])
 
 
-def iter_mobility(path: Path, issues: list[Issue], known_codes: set[str] | None = None) -> Iterator[MobilityLink]:
+def iter_mobility(
+    path: Path, issues: list[Issue], known_codes: set[str] | None = None
+) -> Iterator[MobilityLink]:
     """Stream mobility links from ``unix_rubrique_mobilite``."""
     name = path.name
     for line, row in iter_csv(path, REQUIRED_COLUMNS["rubrique_mobilite"], issues):
@@ -518,7 +536,9 @@ def iter_texts(path: Path, issues: list[Issue]) -> Iterator[tuple[str, str, int,
     for line, row in iter_csv(path, REQUIRED_COLUMNS["texte"], issues):
         code, position = row["code_rome"], row["position_phrase"]
         ok = _rome_code_ok(code, "code_rome", issues, name, line)
-        ok &= _check(position.isdigit(), issues, name, line, f"position_phrase {position!r} is not an integer")
+        ok &= _check(
+            position.isdigit(), issues, name, line, f"position_phrase {position!r} is not an integer"
+        )
         if ok:
             # the publisher's export doubles apostrophes in this file only ("L''aide-soignant")
             yield code, row["libelle_type_texte"], int(position), row["libelle_texte"].replace("''", "'")
@@ -530,7 +550,9 @@ def iter_domains(files: RomeFiles, issues: list[Issue]) -> Iterator[Domain]:
     if path is not None:
         for line, row in iter_csv(path, REQUIRED_COLUMNS["grand_domaine"], issues):
             code, label = row["code_grand_domaine"], row["libelle_grand_domaine"]
-            if _check(bool(GRAND_DOMAIN_CODE.match(code)), issues, path.name, line, f"bad grand domaine {code!r}"):
+            if _check(
+                bool(GRAND_DOMAIN_CODE.match(code)), issues, path.name, line, f"bad grand domaine {code!r}"
+            ):
                 yield Domain(code=code, label=label)
     path = files.path("domaine_professionnel")
     if path is not None:
@@ -569,7 +591,9 @@ def read_rome(directory: str | Path) -> RomeReferential:
     path = files.paths["referentiel_code_rome"]
     for occ in occupations.values():
         if occ.parent_code and occ.parent_code not in known:
-            issues.append(Issue(path.name, 0, f"code_rome_parent {occ.parent_code} of {occ.code} is not a known fiche"))
+            issues.append(
+                Issue(path.name, 0, f"code_rome_parent {occ.parent_code} of {occ.code} is not a known fiche")
+            )
     job_titles = list(iter_job_titles(files.paths["referentiel_appellation"], issues, known))
 
     items: dict[str, Item] = {}
@@ -601,7 +625,9 @@ def read_rome(directory: str | Path) -> RomeReferential:
             code, dom = row["code_rome"], row["code_domaine_professionel"]
             ok = _rome_code_ok(code, "code_rome", issues, path.name, line)
             if ok and domains:
-                ok &= _check(dom in domains, issues, path.name, line, f"code_domaine_professionel {dom} unknown")
+                ok &= _check(
+                    dom in domains, issues, path.name, line, f"code_domaine_professionel {dom} unknown"
+                )
             if ok:
                 domain_of[code] = dom
     texts: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)

@@ -93,11 +93,14 @@ def fit_lightgbm(
 ) -> lgb.Booster:
     """LightGBM with early stopping on an inner stratified 10 % validation split.
 
-    The returned booster is trimmed to its best iteration.
+    The returned booster is trimmed to its best iteration. With fewer than 20 rows in the rarer
+    class there is no room for a validation split: 50 rounds are fitted on every row.
     """
     seed = 0 if random_state is None else int(random_state)
     merged = {**DEFAULT_LGBM_PARAMS, **(params or {}), "seed": seed}
     rounds = int(merged.pop("num_boost_round", MAX_BOOST_ROUNDS))
+    if np.bincount(y, minlength=2).min() < 20:
+        return lgb.train(merged, lgb.Dataset(X, y), num_boost_round=min(rounds, 50))
     inner_fit, inner_val = train_test_split(np.arange(y.size), test_size=0.1, stratify=y, random_state=seed)
     train = lgb.Dataset(X[inner_fit], y[inner_fit], free_raw_data=True)
     valid = lgb.Dataset(X[inner_val], y[inner_val], reference=train)

@@ -28,7 +28,9 @@ class Command(BaseCommand):
         )
         parser.add_argument("--noinput", "--no-input", action="store_false", dest="interactive")
 
-    def handle(self, *args, people: int, seed: int, reset: bool, if_empty: bool, interactive: bool, **options):
+    def handle(
+        self, *args, people: int, seed: int, reset: bool, if_empty: bool, interactive: bool, **options
+    ):
         if people < 0:
             raise CommandError("--people doit être positif ou nul")
         verbosity = options["verbosity"]
@@ -57,7 +59,9 @@ class Command(BaseCommand):
 
         if verbosity:
             self.stdout.write(
-                self.style.SUCCESS(f"{result.people} personnes chargées en {result.seconds:.1f} s (graine {seed}).")
+                self.style.SUCCESS(
+                    f"{result.people} personnes chargées en {result.seconds:.1f} s (graine {seed})."
+                )
             )
             for label, count in result.rows.items():
                 self.stdout.write(f"  {label:<28} {count:>12,}".replace(",", " "))

@@ -1,0 +1,86 @@
+"""Referentials are read-only here (they come from the import commands); career projects are
+shown read-only too: changes go through parcours/labour/actions.py (pages and API)."""
+
+from django.contrib import admin
+
+from parcours.labour.models import (
+    CareerProject,
+    EscoOccupation,
+    JobTitle,
+    NormaliserArtefact,
+    Occupation,
+    ReferentialVersion,
+    RomeItem,
+    TargetOccupation,
+    WorkPlacement,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ReferentialVersion)
+class ReferentialVersionAdmin(ReadOnlyAdmin):
+    list_display = ["taxonomy", "version", "language", "imported_at", "skipped_rows", "duration_seconds"]
+    list_filter = ["taxonomy"]
+
+
+@admin.register(Occupation)
+class OccupationAdmin(ReadOnlyAdmin):
+    list_display = ["rome_code", "label", "is_active"]
+    list_filter = ["is_active"]
+    search_fields = ["rome_code", "label"]
+    list_select_related = ["referential"]
+
+
+@admin.register(JobTitle)
+class JobTitleAdmin(ReadOnlyAdmin):
+    list_display = ["code_ogr", "label", "occupation", "is_active"]
+    search_fields = ["label", "code_ogr"]
+    list_select_related = ["occupation"]
+
+
+@admin.register(RomeItem)
+class RomeItemAdmin(ReadOnlyAdmin):
+    list_display = ["code_ogr", "label", "kind", "category", "is_active"]
+    list_filter = ["kind"]
+    search_fields = ["label", "code_ogr"]
+
+
+@admin.register(EscoOccupation)
+class EscoOccupationAdmin(ReadOnlyAdmin):
+    list_display = ["uri", "isco_group", "is_active"]
+    search_fields = ["uri", "code"]
+
+
+@admin.register(NormaliserArtefact)
+class NormaliserArtefactAdmin(ReadOnlyAdmin):
+    list_display = ["taxonomy", "kind", "language", "referential", "created_at", "n_labels", "fit_seconds"]
+    list_select_related = ["referential"]
+
+
+@admin.register(CareerProject)
+class CareerProjectAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "episode", "created_at"]
+    list_select_related = ["episode__person", "episode__organisation"]
+
+
+@admin.register(TargetOccupation)
+class TargetOccupationAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "project", "occupation", "status", "decided_at"]
+    list_filter = ["status"]
+    list_select_related = ["occupation", "project"]
+
+
+@admin.register(WorkPlacement)
+class WorkPlacementAdmin(ReadOnlyAdmin):
+    list_display = ["pk", "project", "occupation", "objective", "starts_on", "ends_on", "assessed_at"]
+    list_select_related = ["occupation", "project"]

@@ -1,0 +1,459 @@
+"""Imports of the official referentials into the database: ROME 4.0 (France Travail CSV set) and
+ESCO occupations (European Commission CSV export).
+
+Guarantees (see docs/labour_platform.md):
+
+- every row is validated by the science core readers (parcours.stats.labour.rome / .esco); each
+  problem is reported with its file and line;
+- by default any invalid row aborts the import before anything is written
+  (:class:`ImportAborted` carries the report); ``skip_invalid=True`` imports the valid rows and
+  reports the others;
+- all writes happen in one ``transaction.atomic``: an error in the middle leaves the previous
+  referential exactly as it was;
+- re-importing is idempotent: rows are matched on their official code and updated in place
+  (``bulk_update`` of the changed rows only, ``bulk_create`` of new rows, in batches); rows absent
+  from the new version are deactivated (never deleted: career projects point at them); links
+  (occupation -> skill, mobility) are synchronised;
+- each import records a :class:`~parcours.labour.models.ReferentialVersion` with its counts and
+  duration, then (after commit) fits the job-title normaliser once and stores it as a
+  :class:`~parcours.labour.models.NormaliserArtefact`.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from django.db import models, transaction
+
+from parcours.labour.models import (
+    Domain,
+    EscoOccupation,
+    JobTitle,
+    MobilityLink,
+    Occupation,
+    OccupationSkill,
+    ReferentialVersion,
+    RomeItem,
+    Taxonomy,
+)
+from parcours.stats.labour import rome
+
+logger = logging.getLogger(__name__)
+
+BATCH_SIZE = 1000
+
+
+@dataclass
+class ImportReport:
+    """What an import did, or would have done: counts per model and every problem found."""
+
+    taxonomy: str
+    source: str
+    version: str = ""
+    language: str = ""
+    issues: list[dict[str, Any]] = field(default_factory=list)
+    counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    aborted: bool = False
+    referential_id: int | None = None
+    artefact_ids: list[int] = field(default_factory=list)
+    duration_seconds: float = 0.0
+    fit_seconds: float = 0.0
+
+    @property
+    def errors(self) -> list[dict[str, Any]]:
+        return [i for i in self.issues if i["severity"] == "error"]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "taxonomy": self.taxonomy,
+            "source": self.source,
+            "version": self.version,
+            "language": self.language,
+            "aborted": self.aborted,
+            "referential_id": self.referential_id,
+            "artefact_ids": self.artefact_ids,
+            "counts": self.counts,
+            "errors": len(self.errors),
+            "issues": self.issues,
+            "duration_seconds": round(self.duration_seconds, 3),
+            "fit_seconds": round(self.fit_seconds, 3),
+        }
+
+
+class ImportAborted(Exception):
+    """The input has invalid rows and ``skip_invalid`` was not given: nothing was written."""
+
+    def __init__(self, report: ImportReport):
+        self.report = report
+        super().__init__(f"{len(report.errors)} invalid row(s): nothing imported")
+
+
+def _issue_dict(issue) -> dict[str, Any]:
+    return {"file": issue.file, "line": issue.line, "severity": issue.severity, "message": issue.message}
+
+
+Progress = Callable[[int], None]
+
+
+def _noop(_n: int) -> None:
+    return None
+
+
+# --------------------------------------------------------------------------- generic upsert
+
+
+def _chunks(values: list, size: int = BATCH_SIZE) -> Iterable[list]:
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
+
+
+def upsert(
+    model: type[models.Model],
+    key: str,
+    rows: dict[str, dict[str, Any]],
+    fields: list[str],
+    *,
+    progress: Progress = _noop,
+    deactivate: bool = True,
+) -> tuple[dict[str, int], dict[str, int]]:
+    """Create or update ``model`` rows matched on ``key``; ``rows`` maps key -> field values (use
+    attnames for foreign keys: ``occupation_id``). Only changed rows are written. Rows whose key is
+    absent are deactivated (``is_active=False``) when ``deactivate``.
+
+    Returns (counts, key -> pk).
+    """
+    existing: dict[str, tuple[int, tuple]] = {}
+    active_field = ["is_active"] if deactivate else []
+    for values in model.objects.values_list(key, "pk", *fields, *active_field).iterator(chunk_size=5000):
+        existing[values[0]] = (values[1], values[2:])
+    to_create, to_update = [], []
+    update_fields = [*fields, *active_field]
+    for code, values in rows.items():
+        wanted = tuple(values[f] for f in fields) + ((True,) if deactivate else ())
+        if code in existing:
+            pk, current = existing[code]
+            if current != wanted:
+                to_update.append(model(pk=pk, **{key: code}, **dict(zip(update_fields, wanted, strict=True))))
+        else:
+            to_create.append(model(**{key: code}, **values))
+    for batch in _chunks(to_create):
+        model.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+        progress(len(batch))
+    for batch in _chunks(to_update):
+        model.objects.bulk_update(batch, update_fields, batch_size=BATCH_SIZE)
+        progress(len(batch))
+    deactivated = 0
+    if deactivate:
+        gone = [pk for code, (pk, current) in existing.items() if code not in rows and current[-1]]
+        for batch in _chunks(gone):
+            deactivated += model.objects.filter(pk__in=batch).update(is_active=False)
+    unchanged = len(rows) - len(to_create) - len(to_update)
+    progress(unchanged)
+    pks = dict(model.objects.values_list(key, "pk").iterator(chunk_size=5000))
+    counts = {"created": len(to_create), "updated": len(to_update), "unchanged": unchanged}
+    if deactivate:
+        counts["deactivated"] = deactivated
+    return counts, pks
+
+
+def sync_links(
+    model: type[models.Model],
+    keys: tuple[str, str],
+    rows: dict[tuple[int, int], dict[str, Any]],
+    fields: list[str],
+    *,
+    progress: Progress = _noop,
+) -> dict[str, int]:
+    """Make the link table ``model`` hold exactly ``rows`` ((fk1, fk2) -> values): create the new
+    links, update the changed ones, delete those that are gone."""
+    existing: dict[tuple[int, int], tuple[int, tuple]] = {}
+    for values in model.objects.values_list(*keys, "pk", *fields).iterator(chunk_size=10000):
+        existing[values[0], values[1]] = (values[2], values[3:])
+    to_create, to_update = [], []
+    for pair, values in rows.items():
+        wanted = tuple(values[f] for f in fields)
+        if pair in existing:
+            pk, current = existing[pair]
+            if current != wanted:
+                to_update.append(model(pk=pk, **dict(zip(keys, pair, strict=True)), **values))
+        else:
+            to_create.append(model(**dict(zip(keys, pair, strict=True)), **values))
+    for batch in _chunks(to_create, 2000):
+        model.objects.bulk_create(batch, batch_size=2000)
+        progress(len(batch))
+    for batch in _chunks(to_update):
+        model.objects.bulk_update(batch, fields, batch_size=BATCH_SIZE)
+        progress(len(batch))
+    gone = [pk for pair, (pk, _) in existing.items() if pair not in rows]
+    for batch in _chunks(gone):
+        model.objects.filter(pk__in=batch).delete()
+    unchanged = len(rows) - len(to_create) - len(to_update)
+    progress(unchanged)
+    return {
+        "created": len(to_create),
+        "updated": len(to_update),
+        "unchanged": unchanged,
+        "deleted": len(gone),
+    }
+
+
+# --------------------------------------------------------------------------- ROME
+
+
+def rome_row_count(ref: rome.RomeReferential) -> int:
+    """Rows written by :func:`write_rome` (for a progress bar's total)."""
+    return (
+        len(ref.domains)
+        + len(ref.occupations)
+        + len(ref.job_titles)
+        + len(ref.items)
+        + len(ref.item_links)
+        + len(ref.mobility)
+    )
+
+
+def read_rome_set(directory: str | Path) -> tuple[rome.RomeReferential, ImportReport]:
+    """Read and validate a ROME folder; raises BadInputError when the folder is unusable."""
+    ref = rome.read_rome(directory)
+    report = ImportReport(taxonomy=Taxonomy.ROME, source=str(directory), version=ref.version)
+    report.issues = [_issue_dict(i) for i in ref.issues]
+    return ref, report
+
+
+def import_rome(
+    directory: str | Path,
+    *,
+    skip_invalid: bool = False,
+    by=None,
+    progress: Progress = _noop,
+    fit: bool = True,
+    on_read: Callable[[rome.RomeReferential], None] | None = None,
+) -> ImportReport:
+    """Import a ROME 4.0 CSV folder (official set or sample). See the module docstring.
+
+    Raises ``BadInputError`` (folder or required file missing) and :class:`ImportAborted` (invalid
+    rows without ``skip_invalid``); in both cases nothing is written.
+    """
+    started = time.perf_counter()
+    ref, report = read_rome_set(directory)
+    if on_read is not None:
+        on_read(ref)
+    if report.errors and not skip_invalid:
+        report.aborted = True
+        report.duration_seconds = time.perf_counter() - started
+        raise ImportAborted(report)
+    with transaction.atomic():
+        referential = write_rome(ref, report, by=by, progress=progress)
+    report.referential_id = referential.pk
+    report.duration_seconds = time.perf_counter() - started
+    ReferentialVersion.objects.filter(pk=referential.pk).update(duration_seconds=report.duration_seconds)
+    logger.info(
+        "rome import version=%s referential=%s seconds=%.1f skipped=%s",
+        ref.version,
+        referential.pk,
+        report.duration_seconds,
+        len(report.errors),
+    )
+    if fit:
+        from parcours.labour.normalising import fit_artefacts
+
+        fit_started = time.perf_counter()
+        report.artefact_ids = [a.pk for a in fit_artefacts(referential)]
+        report.fit_seconds = time.perf_counter() - fit_started
+    return report
+
+
+def write_rome(ref: rome.RomeReferential, report: ImportReport, *, by=None, progress: Progress = _noop):
+    """All database writes of a ROME import; call inside ``transaction.atomic``."""
+    referential = ReferentialVersion.objects.create(
+        taxonomy=Taxonomy.ROME,
+        version=ref.version,
+        language="fr",
+        source=Path(report.source).name,
+        release=ref.release,
+        skipped_rows=len(report.errors),
+        imported_by=by,
+    )
+    counts = report.counts
+
+    # sector tree: grands domaines first (they are the parents)
+    grand = {d.code: {"label": d.label, "parent_id": None} for d in ref.domains.values() if not d.parent_code}
+    counts["domains"], domain_pks = upsert(Domain, "code", grand, ["label", "parent_id"], deactivate=False)
+    pro = {
+        d.code: {"label": d.label, "parent_id": domain_pks.get(d.parent_code)}
+        for d in ref.domains.values()
+        if d.parent_code
+    }
+    pro_counts, domain_pks = upsert(Domain, "code", pro, ["label", "parent_id"], deactivate=False)
+    counts["domains"] = {k: counts["domains"][k] + pro_counts[k] for k in pro_counts}
+    progress(len(ref.domains))
+
+    occupation_rows = {
+        occ.code: {
+            "code_ogr": occ.ogr_code,
+            "label": occ.label,
+            "definition": occ.definition,
+            "access": occ.access,
+            "domain_id": domain_pks.get(occ.domain_code),
+            "parent_code": occ.parent_code,
+            "is_regulated": occ.is_regulated,
+            "is_executive": occ.is_executive,
+            "referential_id": referential.pk,
+        }
+        for occ in ref.occupations.values()
+    }
+    counts["occupations"], occupation_pks = upsert(
+        Occupation,
+        "rome_code",
+        occupation_rows,
+        list(next(iter(occupation_rows.values()), {})),
+        progress=progress,
+    )
+
+    title_rows = {
+        t.ogr_code: {
+            "label": t.label,
+            "short_label": t.short_label,
+            "occupation_id": occupation_pks[t.rome_code],
+            "is_main": t.is_main,
+            "is_rare": t.is_rare,
+        }
+        for t in ref.job_titles
+        if t.rome_code in occupation_pks
+    }
+    counts["job_titles"], _ = upsert(
+        JobTitle,
+        "code_ogr",
+        title_rows,
+        ["label", "short_label", "occupation_id", "is_main", "is_rare"],
+        progress=progress,
+    )
+
+    item_rows = {
+        i.ogr_code: {"label": i.label, "kind": i.kind, "category": i.category, "subcategory": i.subcategory}
+        for i in ref.items.values()
+    }
+    counts["items"], item_pks = upsert(
+        RomeItem, "code_ogr", item_rows, ["label", "kind", "category", "subcategory"], progress=progress
+    )
+
+    link_rows: dict[tuple[int, int], dict[str, Any]] = {}
+    for link in ref.item_links:
+        occ, item = occupation_pks.get(link.rome_code), item_pks.get(link.item_code)
+        if occ is not None and item is not None:
+            link_rows[occ, item] = {"core_label": link.core}
+    counts["occupation_skills"] = sync_links(
+        OccupationSkill, ("occupation_id", "item_id"), link_rows, ["core_label"], progress=progress
+    )
+
+    mobility_rows: dict[tuple[int, int], dict[str, Any]] = {}
+    for link in ref.mobility:
+        source, target = occupation_pks.get(link.source), occupation_pks.get(link.target)
+        if source is not None and target is not None and source != target:
+            mobility_rows[source, target] = {"rank": link.rank, "kind": MobilityLink.Kind.MOBILITY}
+    counts["mobility"] = sync_links(
+        MobilityLink, ("source_id", "target_id"), mobility_rows, ["rank", "kind"], progress=progress
+    )
+
+    referential.counts = {
+        "occupations": len(occupation_rows),
+        "job_titles": len(title_rows),
+        "items": len(item_rows),
+        "occupation_skills": len(link_rows),
+        "mobility": len(mobility_rows),
+        "domains": len(ref.domains),
+    }
+    referential.save(update_fields=["counts"])
+    return referential
+
+
+# --------------------------------------------------------------------------- ESCO
+
+
+def import_esco(
+    path: str | Path,
+    *,
+    language: str | None = None,
+    skip_invalid: bool = False,
+    by=None,
+    progress: Progress = _noop,
+    fit: bool = True,
+) -> ImportReport:
+    """Import an ESCO ``occupations_<lang>.csv`` export (any language). Labels of other languages
+    already imported are kept: each language's labels live under its own key."""
+    from parcours.labour import esco_adapter
+
+    started = time.perf_counter()
+    data = esco_adapter.read_occupations(path, language=language)
+    report = ImportReport(
+        taxonomy=Taxonomy.ESCO, source=str(path), version=data.version, language=data.language
+    )
+    report.issues = [_issue_dict(i) for i in data.issues]
+    if report.errors and not skip_invalid:
+        report.aborted = True
+        report.duration_seconds = time.perf_counter() - started
+        raise ImportAborted(report)
+    with transaction.atomic():
+        referential = write_esco(data, report, by=by, progress=progress)
+    report.referential_id = referential.pk
+    report.duration_seconds = time.perf_counter() - started
+    ReferentialVersion.objects.filter(pk=referential.pk).update(duration_seconds=report.duration_seconds)
+    logger.info(
+        "esco import language=%s referential=%s seconds=%.1f",
+        data.language,
+        referential.pk,
+        report.duration_seconds,
+    )
+    if fit:
+        from parcours.labour.normalising import fit_artefacts
+
+        fit_started = time.perf_counter()
+        report.artefact_ids = [a.pk for a in fit_artefacts(referential)]
+        report.fit_seconds = time.perf_counter() - fit_started
+    return report
+
+
+def write_esco(data, report: ImportReport, *, by=None, progress: Progress = _noop) -> ReferentialVersion:
+    """All database writes of an ESCO import; call inside ``transaction.atomic``."""
+    lang = data.language
+    referential = ReferentialVersion.objects.create(
+        taxonomy=Taxonomy.ESCO,
+        version=data.version,
+        language=lang,
+        source=Path(report.source).name,
+        skipped_rows=len(report.errors),
+        imported_by=by,
+    )
+    current = {
+        uri: (labels, alt, desc)
+        for uri, labels, alt, desc in EscoOccupation.objects.values_list(
+            "uri", "labels", "alt_labels", "descriptions"
+        )
+    }
+    rows: dict[str, dict[str, Any]] = {}
+    for occ in data.occupations:
+        labels, alt, desc = current.get(occ.uri, ({}, {}, {}))
+        rows[occ.uri] = {
+            "code": occ.code,
+            "isco_group": occ.isco_group,
+            "labels": {**labels, lang: occ.preferred_label},
+            "alt_labels": {**alt, lang: list(occ.alt_labels)},
+            "descriptions": {**desc, lang: occ.description},
+            "referential_id": referential.pk,
+        }
+    counts, _ = upsert(
+        EscoOccupation,
+        "uri",
+        rows,
+        ["code", "isco_group", "labels", "alt_labels", "descriptions", "referential_id"],
+        progress=progress,
+    )
+    report.counts["esco_occupations"] = counts
+    referential.counts = {"esco_occupations": len(rows)}
+    referential.save(update_fields=["counts"])
+    return referential

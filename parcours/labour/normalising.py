@@ -1,0 +1,249 @@
+"""Fitted normalisers as versioned artefacts: built from the database after an import, saved
+under ``settings.DATA_DIR / "artefacts"``, loaded once per process.
+
+- ``job_titles`` artefacts map a free-text job title to ROME codes (or ESCO URIs of one language);
+- the ``skills`` artefact maps a free-text skill to ROME items (savoir-faire, savoir-être, savoir):
+  the same :class:`~parcours.stats.labour.normalise.JobTitleNormaliser`, fitted on item labels.
+
+Requests never fit anything: they call :func:`get_normaliser`, which finds the newest artefact row
+and loads its file through an ``lru_cache`` keyed on the artefact id (a new import makes a new
+row, so the cache never serves a stale model). The QuerySet -> training lists conversion lives
+here and only here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import tempfile
+import time
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.utils import timezone
+
+from parcours.labour.models import (
+    EscoOccupation,
+    JobTitle,
+    NormaliserArtefact,
+    Occupation,
+    OccupationSkill,
+    ReferentialVersion,
+    RomeItem,
+    Taxonomy,
+)
+from parcours.stats.labour.normalise import JobTitleNormaliser
+from parcours.stats.labour.rome import gender_forms
+from parcours.stats.labour.skills import SKILL_SYNONYMS
+
+logger = logging.getLogger(__name__)
+
+
+class NoReferential(Exception):
+    """No referential of this taxonomy has been imported (nothing to match against)."""
+
+
+def artefact_dir() -> Path:
+    return Path(settings.DATA_DIR) / "artefacts"
+
+
+# --------------------------------------------------------------------------- training data
+
+
+def rome_training_data() -> tuple[list[str], list[str], dict[str, str], dict[str, str]]:
+    """(labels, codes, code_labels, code_texts) of the active ROME occupations, as
+    RomeReferential.label_pairs / code_texts build them from the CSV files."""
+    labels: list[str] = []
+    codes: list[str] = []
+    code_labels: dict[str, str] = {}
+    definitions: dict[str, str] = {}
+    for code, label, definition in Occupation.objects.active().values_list(
+        "rome_code", "label", "definition"
+    ):
+        labels.append(label)
+        codes.append(code)
+        code_labels[code] = label
+        definitions[code] = definition
+    titles = (
+        JobTitle.objects.filter(is_active=True, occupation__is_active=True)
+        .values_list("label", "short_label", "occupation__rome_code")
+        .order_by("pk")
+    )
+    for label, short, code in titles.iterator(chunk_size=5000):
+        forms = [label, short, *gender_forms(label)]
+        for form in dict.fromkeys(f for f in forms if f):
+            labels.append(form)
+            codes.append(code)
+    core: dict[str, list[str]] = {}
+    links = (
+        OccupationSkill.objects.filter(occupation__is_active=True, item__kind__in=RomeItem.SKILL_KINDS)
+        .exclude(core_label="")
+        .values_list("occupation__rome_code", "item__label")
+    )
+    for code, item_label in links.iterator(chunk_size=10000):
+        core.setdefault(code, []).append(item_label)
+    code_texts = {
+        code: " ".join([definitions.get(code, ""), *sorted(core.get(code, []))]).strip()
+        for code in code_labels
+    }
+    return labels, codes, code_labels, code_texts
+
+
+def esco_training_data(language: str) -> tuple[list[str], list[str], dict[str, str], dict[str, str]]:
+    """(labels, codes, code_labels, code_texts) of the active ESCO occupations in ``language``."""
+    labels: list[str] = []
+    codes: list[str] = []
+    code_labels: dict[str, str] = {}
+    code_texts: dict[str, str] = {}
+    rows = EscoOccupation.objects.filter(is_active=True).values_list(
+        "uri", "labels", "alt_labels", "descriptions"
+    )
+    for uri, names, alt, descriptions in rows.iterator(chunk_size=2000):
+        preferred = names.get(language)
+        if not preferred:
+            continue
+        code_labels[uri] = preferred
+        code_texts[uri] = descriptions.get(language, "")
+        for form in dict.fromkeys([preferred, *alt.get(language, [])]):
+            if form:
+                labels.append(form)
+                codes.append(uri)
+    return labels, codes, code_labels, code_texts
+
+
+def skill_training_data() -> tuple[list[str], list[str], dict[str, str]]:
+    """(labels, codes, code_labels) of the active ROME skills and knowledge items that some
+    active occupation requires (work contexts are not skills)."""
+    rows = (
+        RomeItem.objects.filter(is_active=True, kind__in=RomeItem.SKILL_KINDS, occupation_links__isnull=False)
+        .distinct()
+        .values_list("code_ogr", "label")
+    )
+    labels, codes, code_labels = [], [], {}
+    for code, label in rows.iterator(chunk_size=10000):
+        labels.append(label)
+        codes.append(code)
+        code_labels[code] = label
+    return labels, codes, code_labels
+
+
+def fit_from_db(taxonomy: str, *, kind: str = NormaliserArtefact.Kind.JOB_TITLES, language: str = "fr"):
+    """Fit a normaliser on what the database holds now (CLI and import only, never in a request).
+
+    Returns (normaliser, number of labels); raises NoReferential when there is nothing to fit on.
+    """
+    if kind == NormaliserArtefact.Kind.SKILLS:
+        labels, codes, code_labels = skill_training_data()
+        code_texts = None
+        # same settings as the science core's fit_skill_normaliser (noun -> verb synonyms)
+        normaliser = JobTitleNormaliser(doc_weight=0.0, abbreviations=SKILL_SYNONYMS)
+    else:
+        if taxonomy == Taxonomy.ROME:
+            labels, codes, code_labels, code_texts = rome_training_data()
+        else:
+            labels, codes, code_labels, code_texts = esco_training_data(language)
+        normaliser = JobTitleNormaliser()
+    if not labels:
+        raise NoReferential(f"no {taxonomy} referential loaded ({kind}, language {language})")
+    normaliser.fit(labels, codes, code_labels=code_labels, code_texts=code_texts)
+    return normaliser, len(labels)
+
+
+# --------------------------------------------------------------------------- artefacts
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def store_artefact(
+    normaliser, referential: ReferentialVersion, *, kind: str, language: str, n_labels: int, seconds: float
+):
+    """Save a fitted normaliser next to the others and record its row."""
+    folder = artefact_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%S%f")
+    name = f"{referential.taxonomy}-{kind}-{language or 'xx'}-{referential.version}-{referential.pk}-{stamp}.joblib"
+    # write then rename: a reader never sees a half-written file
+    fd, tmp = tempfile.mkstemp(dir=folder, suffix=".tmp")
+    os.close(fd)
+    normaliser.save(tmp)
+    final = folder / name
+    os.replace(tmp, final)
+    return NormaliserArtefact.objects.create(
+        taxonomy=referential.taxonomy,
+        kind=kind,
+        language=language,
+        referential=referential,
+        path=name,
+        sha256=_sha256(final),
+        n_labels=n_labels,
+        fit_seconds=round(seconds, 3),
+    )
+
+
+def fit_artefacts(referential: ReferentialVersion) -> list[NormaliserArtefact]:
+    """Fit and store the artefacts of a freshly imported referential: job titles (ROME, or ESCO in
+    the imported language) and, for ROME, skills -> items."""
+    kinds = [NormaliserArtefact.Kind.JOB_TITLES]
+    if referential.taxonomy == Taxonomy.ROME:
+        kinds.append(NormaliserArtefact.Kind.SKILLS)
+    language = referential.language or "fr"
+    out = []
+    for kind in kinds:
+        started = time.perf_counter()
+        try:
+            normaliser, n_labels = fit_from_db(referential.taxonomy, kind=kind, language=language)
+        except NoReferential:
+            continue
+        seconds = time.perf_counter() - started
+        out.append(
+            store_artefact(
+                normaliser, referential, kind=kind, language=language, n_labels=n_labels, seconds=seconds
+            )
+        )
+        logger.info(
+            "artefact=%s taxonomy=%s kind=%s fitted seconds=%.1f",
+            out[-1].pk,
+            referential.taxonomy,
+            kind,
+            seconds,
+        )
+    return out
+
+
+def current_artefact(
+    taxonomy: str, *, kind: str = NormaliserArtefact.Kind.JOB_TITLES, language: str = "fr"
+) -> NormaliserArtefact | None:
+    """The newest artefact of this taxonomy, kind and language, if any."""
+    return (
+        NormaliserArtefact.objects.filter(taxonomy=taxonomy, kind=kind, language=language)
+        .order_by("-created_at", "-pk")
+        .first()
+    )
+
+
+@lru_cache(maxsize=8)
+def load_artefact(artefact_id: int) -> JobTitleNormaliser:
+    """The fitted normaliser of an artefact row, read from disk once per process."""
+    artefact = NormaliserArtefact.objects.get(pk=artefact_id)
+    path = artefact_dir() / artefact.path
+    if not path.is_file():
+        raise NoReferential(f"artefact file {artefact.path} is missing: re-run the import")
+    return JobTitleNormaliser.load(path)
+
+
+def get_normaliser(
+    taxonomy: str, *, kind: str = NormaliserArtefact.Kind.JOB_TITLES, language: str = "fr"
+) -> tuple[JobTitleNormaliser, NormaliserArtefact]:
+    """The current fitted normaliser; raises NoReferential when none was stored."""
+    artefact = current_artefact(taxonomy, kind=kind, language=language)
+    if artefact is None:
+        raise NoReferential(f"no fitted {taxonomy} {kind} normaliser: import the referential first")
+    return load_artefact(artefact.pk), artefact

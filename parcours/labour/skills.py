@@ -1,0 +1,209 @@
+"""A person's skills against the ROME: free-text skills -> ROME items, required skills of an
+occupation covered or missing, occupations suggested by the skills, neighbouring occupations.
+
+A person's skills come from the diagnosis app (``parcours.diagnosis.Skill``: formal and informal,
+with their source) when it is installed, plus the skills typed on the career project page.
+Each label is matched to ROME items by the stored ``skills`` artefact (never fitted in a request);
+a match counts when its score is at least :data:`MIN_SCORE` (the :data:`TOP_PER_SKILL` best).
+Every function runs a bounded number of queries whatever the size of the referential.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.apps import apps
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
+
+from parcours.labour.models import (
+    CareerProject,
+    MobilityLink,
+    NormaliserArtefact,
+    Occupation,
+    OccupationSkill,
+    RomeItem,
+)
+from parcours.labour.normalising import NoReferential, get_normaliser
+from parcours.stats.labour.skills import match_skills
+
+#: Score from which a ROME item is taken as held (checked by eye on the official set: at 0.6
+#: "permis B" -> "Permis de conduire catégorie B", "accueillir des clients" -> "Accueillir les
+#: clients..." pass; loose neighbours such as "Permis côtier" do not).
+MIN_SCORE = 0.6
+TOP_PER_SKILL = 3
+MAX_PERSON_SKILLS = 200
+
+DECLARED = "declared"
+SOURCE_LABELS = {DECLARED: _("Déclarée sur le projet professionnel")}
+
+
+@dataclass
+class PersonSkill:
+    label: str
+    source: str
+    source_label: str
+    matches: list = field(default_factory=list)  # [(item code, item label, score)]
+
+
+@dataclass
+class SkillProfile:
+    """The person's skills and the ROME items they were matched to."""
+
+    skills: list[PersonSkill]
+    item_codes: set[str]
+    matcher_available: bool
+
+
+def person_skill_labels(project: CareerProject) -> list[tuple[str, str, str]]:
+    """(label, source, source label) of the person's skills: diagnosis (if installed) + declared."""
+    out: list[tuple[str, str, str]] = []
+    if apps.is_installed("parcours.diagnosis"):
+        skill_model = apps.get_model("diagnosis", "Skill")
+        sources = dict(skill_model.Source.choices)
+        rows = skill_model.objects.filter(person_id=project.episode.person_id).values_list("label", "source")
+        out += [
+            (label, source, str(sources.get(source, source))) for label, source in rows[:MAX_PERSON_SKILLS]
+        ]
+    out += [(label, DECLARED, str(SOURCE_LABELS[DECLARED])) for label in project.declared_skills]
+    return out
+
+
+def skill_profile(project: CareerProject) -> SkillProfile:
+    labels = person_skill_labels(project)
+    skills = [PersonSkill(label, source, source_label) for label, source, source_label in labels]
+    try:
+        matcher, _artefact = get_normaliser("rome", kind=NormaliserArtefact.Kind.SKILLS)
+    except NoReferential:
+        return SkillProfile(skills, set(), matcher_available=False)
+    codes: set[str] = set()
+    for skill in skills:
+        # the core splits "accueil, gestion des stocks" into fragments and keeps each item once
+        found = match_skills([skill.label], matcher, top=TOP_PER_SKILL, min_score=MIN_SCORE)
+        skill.matches = [(m.item_code, m.label, m.score) for m in found]
+        codes.update(m.item_code for m in found)
+    return SkillProfile(skills, codes, matcher_available=True)
+
+
+@dataclass
+class RequiredSkill:
+    code: str
+    label: str
+    kind_label: str
+    is_core: bool
+    is_held: bool
+
+
+@dataclass
+class Gaps:
+    """Required skills of an occupation, split core / specific, and what the person lacks."""
+
+    core: list[RequiredSkill]
+    specific: list[RequiredSkill]
+
+    @property
+    def required(self) -> list[RequiredSkill]:
+        return self.core + self.specific
+
+    @property
+    def missing_core(self) -> list[RequiredSkill]:
+        return [s for s in self.core if not s.is_held]
+
+    @staticmethod
+    def _share(skills: list[RequiredSkill]) -> float | None:
+        return sum(s.is_held for s in skills) / len(skills) if skills else None
+
+    @property
+    def core_share(self) -> float | None:
+        return self._share(self.core)
+
+    @property
+    def core_percent(self) -> int | None:
+        share = self.core_share
+        return None if share is None else round(100 * share)
+
+    @property
+    def held_core(self) -> int:
+        return sum(s.is_held for s in self.core)
+
+    @property
+    def held_all(self) -> int:
+        return sum(s.is_held for s in self.required)
+
+    @property
+    def share(self) -> float | None:
+        return self._share(self.required)
+
+
+def occupation_gaps(occupation: Occupation, held_codes: set[str]) -> Gaps:
+    """One query: the occupation's skills and knowledge, each marked held or missing."""
+    links = (
+        OccupationSkill.objects.filter(occupation=occupation, item__kind__in=RomeItem.SKILL_KINDS)
+        .select_related("item")
+        .order_by("item__kind", "item__label")
+    )
+    core, specific = [], []
+    for link in links:
+        skill = RequiredSkill(
+            code=link.item.code_ogr,
+            label=link.item.label,
+            kind_label=link.item.get_kind_display(),
+            is_core=link.is_core,
+            is_held=link.item.code_ogr in held_codes,
+        )
+        (core if skill.is_core else specific).append(skill)
+    return Gaps(core, specific)
+
+
+@dataclass
+class Suggestion:
+    """``held`` / ``required`` count core items, or all items when the fiche has no core item
+    (the rule of parcours.stats.labour.skills.occupation_coverage)."""
+
+    occupation: Occupation
+    held: int
+    required: int
+
+    @property
+    def share(self) -> float:
+        return self.held / self.required if self.required else 0.0
+
+
+def suggest_occupations(held_codes: set[str], *, limit: int = 10, candidates: int = 60) -> list[Suggestion]:
+    """Occupations ranked by the share of their required skills the person holds (two queries)."""
+    if not held_codes:
+        return []
+    skill_links = OccupationSkill.objects.filter(
+        item__kind__in=RomeItem.SKILL_KINDS, occupation__is_active=True
+    )
+    core = ~Q(core_label="")
+    best = (
+        skill_links.filter(item__code_ogr__in=held_codes)
+        .values("occupation_id")
+        .annotate(held=Count("pk"), held_core=Count("pk", filter=core))
+        .order_by("-held", "occupation_id")[:candidates]
+    )
+    held = {row["occupation_id"]: (row["held"], row["held_core"]) for row in best}
+    skill = Q(skill_links__item__kind__in=RomeItem.SKILL_KINDS)
+    occupations = Occupation.objects.filter(pk__in=held).annotate(
+        required=Count("skill_links", filter=skill),
+        required_core=Count("skill_links", filter=skill & ~Q(skill_links__core_label="")),
+    )
+    out = []
+    for o in occupations:
+        n_held, n_held_core = held[o.pk]
+        if o.required_core:
+            out.append(Suggestion(o, n_held_core, o.required_core))
+        else:
+            out.append(Suggestion(o, n_held, o.required))
+    out.sort(key=lambda s: (-s.share, -s.held, s.occupation.rome_code))
+    return out[:limit]
+
+
+def neighbours(occupation: Occupation, *, limit: int = 20) -> list[MobilityLink]:
+    """Mobility links from the occupation (ROME rubrique mobilité), target loaded (one query)."""
+    return list(
+        MobilityLink.objects.filter(source=occupation, target__is_active=True)
+        .select_related("target")
+        .order_by("rank", "target__rome_code")[:limit]
+    )
