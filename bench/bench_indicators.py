@@ -148,7 +148,7 @@ def load(n_episodes: int, per_episode: int, seed: int = 7) -> None:
         for org_id, user_id in users:
             referents.setdefault(org_id, []).append(user_id)
         referent_ids = np.array(
-            [referents[o][k % 25] for o, k in zip(org_of_site, rng.integers(0, 25, n_episodes))]
+            [referents[o][k % 25] for o, k in zip(org_of_site, rng.integers(0, 25, n_episodes), strict=True)]
         )
         start = pd.to_datetime("2023-01-01") + pd.to_timedelta(rng.integers(0, 730, n_episodes), unit="D")
         targets = rng.choice([14, 30, 90], n_episodes)

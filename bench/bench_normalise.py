@@ -32,9 +32,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from parcours.stats.labour.evaluate import add_noise
-from parcours.stats.labour.normalise import BaselineCharTfidf, JobTitleNormaliser
-from parcours.stats.labour.rome import read_rome
+from parcours.stats.labour.evaluate import add_noise  # noqa: E402
+from parcours.stats.labour.normalise import BaselineCharTfidf, JobTitleNormaliser  # noqa: E402
+from parcours.stats.labour.rome import read_rome  # noqa: E402
 
 SAMPLE = ROOT / "parcours" / "labour" / "fixtures" / "rome_sample"
 BATCH_GOAL = 2000.0

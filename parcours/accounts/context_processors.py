@@ -9,5 +9,6 @@ def memberships(request):
     return {
         "nav_case_work": bool(user.case_organisation_ids()),
         "nav_is_manager": user.has_role(Role.MANAGER),
+        "nav_is_coordinator": user.has_role(Role.COORDINATOR),
         "nav_is_admin": user.is_staff,
     }

@@ -12,6 +12,7 @@ from typing import Literal
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
+from ninja.responses import Status as HttpStatus
 
 from parcours.cases.actions import log_access
 from parcours.cases.api import get_episode_for_user, require_episode_team
@@ -271,7 +272,7 @@ def start_career_project(request, public_id: uuid.UUID):
     require_episode_team(request.auth, episode)
     existed = CareerProject.objects.filter(episode=episode).exists()
     project = actions.start_career_project(episode, by=request.auth)
-    return (200 if existed else 201), _project_out(project)
+    return HttpStatus(200 if existed else 201, _project_out(project))
 
 
 @router.put("/episodes/{public_id}/career-project/skills", response=ProjectOut)
@@ -289,7 +290,7 @@ def add_target(request, public_id: uuid.UUID, payload: TargetIn):
     target = actions.add_target_occupation(
         project, by=request.auth, occupation=_active_occupation(payload.rome_code), status=payload.status
     )
-    return 201, _target(target)
+    return HttpStatus(201, _target(target))
 
 
 def _get_target(project: CareerProject, target_id: int) -> TargetOccupation:
@@ -322,7 +323,7 @@ def decide_target(request, public_id: uuid.UUID, target_id: int, payload: Decisi
 def remove_target(request, public_id: uuid.UUID, target_id: int):
     project = _project(request, public_id, change=True)
     actions.remove_target_occupation(_get_target(project, target_id), by=request.auth)
-    return 204, None
+    return HttpStatus(204, None)
 
 
 @router.post("/episodes/{public_id}/career-project/placements", response={201: PlacementOut})
@@ -338,7 +339,7 @@ def plan_placement(request, public_id: uuid.UUID, payload: PlacementIn):
         starts_on=payload.starts_on,
         ends_on=payload.ends_on,
     )
-    return 201, _placement(placement)
+    return HttpStatus(201, _placement(placement))
 
 
 @router.post(
