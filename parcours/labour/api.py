@@ -10,7 +10,7 @@ import uuid
 from typing import Literal
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status as HttpStatus
 
@@ -73,7 +73,7 @@ def _occupation(o: Occupation, score: float | None = None) -> dict:
 
 
 @router.get("/occupations", response=list[OccupationOut])
-def list_occupations(request, q: str = Field("", max_length=200)):
+def list_occupations(request, q: str = Query("", max_length=200)):
     """Free-text search through the stored normaliser (20 best), or the first 100 occupations."""
     if q.strip():
         results, _used = search_occupations(q.strip())

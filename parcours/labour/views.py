@@ -349,6 +349,7 @@ def target_occupation(request: HttpRequest, public_id, target_id: int) -> HttpRe
     profile = skill_profile(project)
     context = {
         "episode": episode,
+        "person": episode.person,  # the market panel reads occupation, person and episode
         "project": project,
         "target": target,
         "occupation": target.occupation,

@@ -152,35 +152,41 @@ def match_offers(criteria: Criteria, *, limit: int = 20, max_candidates: int = M
     # Rows come most recent first: a stable sort on -score keeps recency as the tie-breaker.
     order = [i for i in np.argsort(-score, kind="stable") if keep[i]][:limit]
     by_id = JobOffer.objects.in_bulk([int(ids[i]) for i in order])
+    # get_contract_type_display() re-translates every choice on each call: once per request here.
+    contract_labels = {c.value: str(c.label) for c in ContractType}
+    # Sentences translated once per call, not once per result.
+    text = {
+        "decided": _("métier visé"),
+        "wanted": _("métier recherché"),
+        "occupation": _("%(what)s (%(code)s)"),
+        "km": _("à %(km)s km"),
+        "under_1": _("moins de 1"),
+        "skills": _("%(n)s compétence(s) en commun"),
+        "contract": _("%(contract)s souhaité"),
+        "not_contract": _("%(contract)s (non souhaité)"),
+        "full": _("temps plein souhaité"),
+        "part": _("temps partiel souhaité"),
+    }
     matches = []
     for i in order:
         offer = by_id[int(ids[i])]
         reasons = []
         if criteria.rome_codes:
-            label = _("métier visé") if decided[i] else _("métier recherché")
-            reasons.append(_("%(what)s (%(code)s)") % {"what": label, "code": offer.rome_code})
+            label = text["decided"] if decided[i] else text["wanted"]
+            reasons.append(text["occupation"] % {"what": label, "code": offer.rome_code})
         if not math.isnan(distance[i]):
-            reasons.append(_km(distance[i]))
+            km = distance[i]
+            reasons.append(text["km"] % {"km": max(1, round(km)) if km >= 0.5 else text["under_1"]})
         if shared[i]:
-            reasons.append(
-                _("%(n)s compétence(s) en commun") % {"n": len(shared[i])}
-                + " : "
-                + ", ".join(s["label"] for s in offer.skills if normalise_text(s["label"]) in shared[i])[:200]
-            )
-        if criteria.contract_types and offer.contract_type in criteria.contract_types:
-            reasons.append(_("%(contract)s souhaité") % {"contract": offer.get_contract_type_display()})
-        elif criteria.contract_types:
-            reasons.append(_("%(contract)s (non souhaité)") % {"contract": offer.get_contract_type_display()})
+            names = ", ".join(s["label"] for s in offer.skills if normalise_text(s["label"]) in shared[i])
+            reasons.append(text["skills"] % {"n": len(shared[i])} + " : " + names[:200])
+        if criteria.contract_types:
+            key = "contract" if offer.contract_type in criteria.contract_types else "not_contract"
+            reasons.append(text[key] % {"contract": contract_labels[offer.contract_type]})
         if criteria.full_time is not None and offer.full_time is criteria.full_time:
-            reasons.append(_("temps plein souhaité") if offer.full_time else _("temps partiel souhaité"))
-        matches.append(
-            Match(
-                offer,
-                round(float(score[i]), 1),
-                None if math.isnan(distance[i]) else float(distance[i]),
-                reasons,
-            )
-        )
+            reasons.append(text["full"] if offer.full_time else text["part"])
+        found = None if math.isnan(distance[i]) else float(distance[i])
+        matches.append(Match(offer, round(float(score[i]), 1), found, reasons))
     return matches
 
 

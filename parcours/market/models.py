@@ -119,8 +119,11 @@ class JobOffer(models.Model):
         ]
         indexes = [
             # Matching: rome_code IN (...) AND latitude BETWEEN ... on active canonical offers.
+            # Covering (PostgreSQL): the candidates and their recency are read from the index alone
+            # (index-only scan), so a dense city with 10,000+ candidates costs no heap reads.
             models.Index(
                 fields=["rome_code", "latitude", "longitude"],
+                include=["id", "posted_at", "contract_type", "full_time"],
                 condition=Q(is_active=True, duplicate_of__isnull=True),
                 name="offer_match",
             ),

@@ -187,7 +187,7 @@ def test_my_feedback_page_and_right_of_reply_seen_by_manager(
     stale = client.post(reverse("evaluation:my_feedback"), {"text": "Autre texte", "version": "0"})
     assert stale.status_code == 400 and "Autre texte" in stale.content.decode()
     client.force_login(manager)
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(15):
         team = client.get(reverse("evaluation:team_feedback"))
     text = team.content.decode()
     assert "Période de sous-effectif." in text

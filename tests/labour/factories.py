@@ -3,7 +3,13 @@ import datetime
 import factory
 from django.utils import timezone
 
-from parcours.labour.models import CareerProject, Occupation, ReferentialVersion, TargetOccupation, WorkPlacement
+from parcours.labour.models import (
+    CareerProject,
+    Occupation,
+    ReferentialVersion,
+    TargetOccupation,
+    WorkPlacement,
+)
 from tests.cases.factories import EpisodeFactory
 
 

@@ -17,7 +17,12 @@ def test_esco_import_keeps_multi_line_alt_labels(db):
     assert report.language == "fr" and not report.errors
     aide = EscoOccupation.objects.get(uri=AIDE)
     assert aide.labels == {"fr": "aide-soignant/aide-soignante"}
-    assert aide.alt_labels["fr"] == ["aide-soignante", "aide-soignant", "aide-soignant en EHPAD", "aide-soignante de nuit"]
+    assert aide.alt_labels["fr"] == [
+        "aide-soignante",
+        "aide-soignant",
+        "aide-soignant en EHPAD",
+        "aide-soignante de nuit",
+    ]
     assert aide.isco_group == "5321"
     assert NormaliserArtefact.objects.filter(taxonomy="esco", language="fr").exists()
 
@@ -42,7 +47,9 @@ def test_language_comes_from_the_option_when_the_name_says_nothing(db, tmp_path)
     with pytest.raises(CommandError) as caught:
         call_command("labour", "import-esco", str(path), "--no-progress", "--no-fit")
     assert caught.value.returncode == 2
-    call_command("labour", "import-esco", str(path), "--lang", "fr", "--no-progress", "--no-fit", stdout=StringIO())
+    call_command(
+        "labour", "import-esco", str(path), "--lang", "fr", "--no-progress", "--no-fit", stdout=StringIO()
+    )
     assert EscoOccupation.objects.get(uri=AIDE).labels == {"fr": "aide-soignant/aide-soignante"}
 
 
@@ -50,7 +57,12 @@ def test_bad_esco_row_is_reported_with_its_physical_line(db, tmp_path):
     text = (ESCO_SAMPLE / "occupations_fr.csv").read_text(encoding="utf-8")
     path = tmp_path / "occupations_fr.csv"
     # the second record starts on line 6 (the first one's altLabels span four lines)
-    path.write_text(text.replace("http://data.europa.eu/esco/occupation/00000000-0000-4000-8000-000000000002", "not-a-uri"), encoding="utf-8")
+    path.write_text(
+        text.replace(
+            "http://data.europa.eu/esco/occupation/00000000-0000-4000-8000-000000000002", "not-a-uri"
+        ),
+        encoding="utf-8",
+    )
     out, err = StringIO(), StringIO()
     with pytest.raises(CommandError) as caught:
         call_command("labour", "import-esco", str(path), "--json", "--no-progress", stdout=out, stderr=err)

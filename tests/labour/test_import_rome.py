@@ -97,7 +97,12 @@ def test_reimport_is_idempotent_and_applies_changes_in_place(db, tmp_path):
     again = importers.import_rome(folder, fit=False)
     assert _counts() == before
     assert again.counts["job_titles"]["created"] == 0 and again.counts["job_titles"]["updated"] == 0
-    assert again.counts["occupation_skills"] == {"created": 0, "updated": 0, "unchanged": before["links"], "deleted": 0}
+    assert again.counts["occupation_skills"] == {
+        "created": 0,
+        "updated": 0,
+        "unchanged": before["links"],
+        "deleted": 0,
+    }
 
     _rewrite(folder / FICHES, lambda rows: _relabel(rows, "J1501", "Aide-soignant / Aide-soignante (révisé)"))
     dropped = {}
@@ -142,7 +147,7 @@ def test_cli_reports_bad_rows_on_stderr_and_exits_2(db, tmp_path):
     assert f"{APPELLATIONS}:4: error:" in err.getvalue()
     report = json.loads(out.getvalue())
     assert report["aborted"] is True
-    assert {"file": APPELLATIONS, "line": 4} == {k: report["issues"][0][k] for k in ("file", "line")}
+    assert {k: report["issues"][0][k] for k in ("file", "line")} == {"file": APPELLATIONS, "line": 4}
     assert not Occupation.objects.exists()
 
 
@@ -151,7 +156,15 @@ def test_skip_invalid_imports_the_valid_rows_and_reports_the_others(db, tmp_path
     _rewrite(folder / APPELLATIONS, lambda rows: rows[3].__setitem__(rows[0].index("code_ogr"), "abc"))
     out, err = StringIO(), StringIO()
     call_command(
-        "labour", "import-rome", str(folder), "--skip-invalid", "--no-fit", "--json", "--no-progress", stdout=out, stderr=err
+        "labour",
+        "import-rome",
+        str(folder),
+        "--skip-invalid",
+        "--no-fit",
+        "--json",
+        "--no-progress",
+        stdout=out,
+        stderr=err,
     )
     report = json.loads(out.getvalue())
     assert report["errors"] == 1 and report["aborted"] is False
@@ -190,6 +203,7 @@ def test_error_mid_import_leaves_the_previous_referential_intact(db, tmp_path, m
     not Path(settings.ROME_DATA_DIR).is_dir(),
     reason=f"official ROME set not found at settings.ROME_DATA_DIR ({settings.ROME_DATA_DIR}); set ROME_DATA_DIR",
 )
+@pytest.mark.slow  # about 50 s on SQLite, 95 s on PostgreSQL on the shared 2-core machine
 def test_full_official_set_imports_and_reimports_without_change(db):
     started = time.perf_counter()
     report = importers.import_rome(settings.ROME_DATA_DIR, fit=False)
@@ -200,4 +214,4 @@ def test_full_official_set_imports_and_reimports_without_change(db):
     again = importers.import_rome(settings.ROME_DATA_DIR, fit=False)
     assert again.counts["occupation_skills"]["created"] == again.counts["occupation_skills"]["deleted"] == 0
     assert again.counts["job_titles"]["updated"] == 0
-    print(f"full ROME import + re-import: {time.perf_counter() - started:.1f} s")  # noqa: T201
+    print(f"full ROME import + re-import: {time.perf_counter() - started:.1f} s")

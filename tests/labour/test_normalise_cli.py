@@ -27,7 +27,11 @@ def test_json_output_is_one_document_with_ranked_codes(rome_sample):
     first, second = document["queries"]
     assert first["query"] == "aide soignante de nuit H/F"
     assert first["results"][0]["code"] == "J1501"
-    assert second["results"][0] == {"code": "M1855", "label": "Développeur / Développeuse web", "score": second["results"][0]["score"]}
+    assert second["results"][0] == {
+        "code": "M1855",
+        "label": "Développeur / Développeuse web",
+        "score": second["results"][0]["score"],
+    }
     assert len(first["results"]) == 3
     scores = [r["score"] for r in first["results"]]
     assert scores == sorted(scores, reverse=True) and all(0 <= s <= 1 for s in scores)
@@ -86,15 +90,37 @@ def test_rome_dir_works_without_database_or_secret(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "DEBUG", "PARCOURS_TESTING"}}
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'absent' / 'none.sqlite3'}"
     env["PARCOURS_TESTING"] = "false"
-    done = subprocess.run(
-        [sys.executable, "-m", "parcours", "labour", "normalise", "--rome-dir", str(ROME_SAMPLE), "--json", "--top", "1", "maçon"],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    done = subprocess.run(  # noqa: S603 (fixed argv, no shell)
+        [
+            sys.executable,
+            "-m",
+            "parcours",
+            "labour",
+            "normalise",
+            "--rome-dir",
+            str(ROME_SAMPLE),
+            "--json",
+            "--top",
+            "1",
+            "maçon",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["queries"][0]["results"][0]["code"] == "F1703"
-    empty = subprocess.run(
+    empty = subprocess.run(  # noqa: S603
         [sys.executable, "-m", "parcours", "labour", "normalise", "--rome-dir", str(ROME_SAMPLE), " "],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert empty.returncode == 2
     assert len(empty.stderr.strip().splitlines()) == 1

@@ -49,6 +49,8 @@ def test_mobility_gives_neighbouring_occupations(rome_sample):
 
 
 def test_without_skill_artefact_the_profile_says_so(db, episode):
-    project = CareerProject.objects.create(episode=episode, created_by=episode.referent, declared_skills=["cuisine"])
+    project = CareerProject.objects.create(
+        episode=episode, created_by=episode.referent, declared_skills=["cuisine"]
+    )
     profile = skill_profile(project)
     assert not profile.matcher_available and profile.item_codes == set()

@@ -15,6 +15,10 @@ from config import urls as base  # noqa: E402
 
 urlpatterns = [
     *[p for p in base.urlpatterns if str(p.pattern) != "api/v1/"],
-    *([] if any(str(p.pattern) == "metiers/" for p in base.urlpatterns) else [path("metiers/", include("parcours.labour.urls"))]),
+    *(
+        []
+        if any(str(p.pattern) == "metiers/" for p in base.urlpatterns)
+        else [path("metiers/", include("parcours.labour.urls"))]
+    ),
     path("api/v1/", (api_urls, api_app, api_namespace)),
 ]

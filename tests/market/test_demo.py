@@ -2,14 +2,20 @@ import datetime
 
 import pytest
 
+from parcours.market import demo
 from parcours.market.demo import FALLBACK_CODES, build_demo_market, sample_rome_codes
 from parcours.market.models import HiringPrediction, JobOffer, TensionValue
 
 
-def test_demo_codes_come_from_the_rome_sample_or_the_fixed_list():
-    codes = sample_rome_codes()
-    assert codes and all(len(c) == 5 for c in codes)
-    assert set(codes) <= set(codes) | set(FALLBACK_CODES)
+def test_demo_codes_come_from_the_rome_sample_or_the_fixed_list(monkeypatch, tmp_path):
+    sample = tmp_path / "unix_referentiel_code_rome_v460_utf8.csv"
+    sample.write_text(
+        '"code_rome","libelle_rome"\n"D1106","Vendeur / Vendeuse en épicerie"\n', encoding="utf-8"
+    )
+    monkeypatch.setattr(demo, "ROME_SAMPLE", sample)
+    assert sample_rome_codes() == {"D1106": "Vendeur / Vendeuse en épicerie"}
+    monkeypatch.setattr(demo, "ROME_SAMPLE", tmp_path / "missing.csv")
+    assert list(sample_rome_codes()) == FALLBACK_CODES
 
 
 @pytest.mark.django_db

@@ -22,6 +22,7 @@ from parcours.stats.labour.evaluate import (
 from parcours.stats.labour.normalise import (
     BaselineCharTfidf,
     JobTitleNormaliser,
+    _tfidf_rows,
     basic_clean,
     clean_tokens,
     fold_gender,
@@ -201,6 +202,21 @@ def test_bad_use_raises_bad_input(tmp_path):
     joblib.dump({"not": "a normaliser"}, other)
     with pytest.raises(BadInputError, match="does not hold"):
         JobTitleNormaliser.load(other)
+
+
+def test_fast_tfidf_rows_equal_sklearn_transform(normaliser):
+    texts = [normaliser.prepare(t) for t in ("aide soignante", "dev web", "zzz", "agent agent entretien", "")]
+    word, char = normaliser.word_vectorizer_, normaliser.char_vectorizer_
+    w = 0.4
+    fast = _tfidf_rows(
+        [(word, np.sqrt(w), 0), (char, np.sqrt(1 - w), len(word.vocabulary_))],
+        texts,
+        normaliser.index_t_.shape[0],
+    )
+    reference = np.hstack(
+        [word.transform(texts).toarray() * np.sqrt(w), char.transform(texts).toarray() * np.sqrt(1 - w)]
+    )
+    np.testing.assert_allclose(fast.toarray(), reference, atol=1e-6)
 
 
 def test_baseline_ranks_codes_by_best_label_cosine():

@@ -315,34 +315,30 @@ def _tfidf_rows(
     """TF-IDF rows for ``texts`` from fitted vectorizers, side by side, each block scaled.
 
     Same numbers as ``TfidfVectorizer.transform`` (sublinear tf, idf, L2 norm per block)
-    without its per-call validation, which dominates the cost of one short query.
+    without its per-call validation, which dominates the cost of one short query; the counting
+    and weighting are vectorised over the whole chunk.
     """
-    analysers = [(v.build_analyzer(), v.vocabulary_, v.idf_, v.sublinear_tf, w, off) for v, w, off in blocks]
-    indptr = [0]
-    indices: list[int] = []
-    data: list[float] = []
-    for text in texts:
-        for analyse, vocabulary, idf, sublinear, weight, offset in analysers:
-            counts: dict[int, int] = {}
-            for gram in analyse(text):
-                j = vocabulary.get(gram)
-                if j is not None:
-                    counts[j] = counts.get(j, 0) + 1
-            if not counts:
-                continue
-            cols = np.fromiter(counts, dtype=np.int64, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
-            values = ((1.0 + np.log(tf)) if sublinear else tf) * idf[cols]
-            values *= weight / np.sqrt(values @ values)
-            indices.extend((cols + offset).tolist())
-            data.extend(values.tolist())
-        indptr.append(len(indices))
+    all_rows, all_cols, all_vals = [], [], []
+    for vectorizer, weight, offset in blocks:
+        analyse, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
+        per_text = [[vocabulary[g] for g in analyse(text) if g in vocabulary] for text in texts]
+        lengths = np.fromiter((len(c) for c in per_text), dtype=np.int64, count=len(texts))
+        if not lengths.sum():
+            continue
+        rows = np.repeat(np.arange(len(texts), dtype=np.int64), lengths)
+        cols = np.fromiter((j for c in per_text for j in c), dtype=np.int64, count=int(lengths.sum()))
+        keys, tf = np.unique(rows * n_features + cols, return_counts=True)
+        rows, cols = keys // n_features, keys % n_features
+        tf = tf.astype(np.float64)
+        values = ((1.0 + np.log(tf)) if vectorizer.sublinear_tf else tf) * vectorizer.idf_[cols]
+        norms = np.sqrt(np.bincount(rows, weights=values * values, minlength=len(texts)))
+        all_rows.append(rows)
+        all_cols.append(cols + offset)
+        all_vals.append(values * (weight / norms[rows]))
+    if not all_rows:
+        return sp.csr_matrix((len(texts), n_features), dtype=np.float32)
     return sp.csr_matrix(
-        (
-            np.asarray(data, dtype=np.float32),
-            np.asarray(indices, dtype=np.int32),
-            np.asarray(indptr, dtype=np.int32),
-        ),
+        (np.concatenate(all_vals).astype(np.float32), (np.concatenate(all_rows), np.concatenate(all_cols))),
         shape=(len(texts), n_features),
     )
 
@@ -398,6 +394,13 @@ class JobTitleNormaliser:
         Code -> display label.
     word_counts_ : Counter
         Folded words of the labels and their counts (the spelling dictionary).
+
+    References
+    ----------
+    Salton, G. and Buckley, C. (1988). Term-weighting approaches in automatic text retrieval.
+    Information Processing & Management 24(5), 513-523.
+    Garbe, W. (2012). SymSpell: symmetric delete spelling correction algorithm.
+    https://github.com/wolfgarbe/SymSpell
     """
 
     def __init__(
@@ -580,7 +583,10 @@ class JobTitleNormaliser:
         retrieval = (q @ self.index_t_).toarray()
         n_labels = retrieval.shape[1]
         k = min(self.n_candidates, n_labels)
-        candidates = np.argpartition(-retrieval, k - 1, axis=1)[:, :k] if k < n_labels else None
+        # partition on the scores themselves (no negated copy of the dense block)
+        candidates = (
+            np.argpartition(retrieval, n_labels - k, axis=1)[:, n_labels - k :] if k < n_labels else None
+        )
         if candidates is None:
             candidates = np.tile(np.arange(n_labels), (len(chunk), 1))
         docs = None
