@@ -91,6 +91,7 @@ INSTALLED_APPS = [
     "parcours.cases",
     "parcours.diagnosis",
     "parcours.catalogue",
+    "parcours.market",
     "parcours.demo",
     "parcours.profiling",
     "parcours.labour",

@@ -18,6 +18,7 @@ urlpatterns = [
     path("accompagnements/", include("parcours.cases.urls")),
     path("diagnostic/", include("parcours.diagnosis.urls")),
     path("services/", include("parcours.catalogue.urls")),
+    path("marche/", include("parcours.market.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", (api_urls, api_app, api_namespace)),
 ]

@@ -27,6 +27,7 @@ from parcours.people.models import Consent
 from tests.accounts.factories import member
 from tests.catalogue.factories import ConventionFactory, ServiceFactory
 from tests.diagnosis.factories import load_shipped_questionnaire
+from tests.market.factories import OfferFactory
 
 PERSONAS = ["anonymous", "referent", "colleague", "manager", "follower", "analyst", "coordinator", "outsider"]
 CASE_STAFF = {"referent", "colleague", "manager"}
@@ -131,7 +132,9 @@ HTML_RULES: dict[str, Rule] = {
     "catalogue:referral_create": Rule(WRITE),
     "catalogue:referral_list": Rule(LOGGED_IN),
     "catalogue:referral_detail": Rule(SIDES),
-    "catalogue:referral_register": Rule(SIDES, lambda ctx: {"session": str(ctx["partner_session"].public_id)}),
+    "catalogue:referral_register": Rule(
+        SIDES, lambda ctx: {"session": str(ctx["partner_session"].public_id)}
+    ),
     "catalogue:referral_transition": Rule(SIDES),
     "catalogue:workshop_detail": Rule(LOGGED_IN),
     "catalogue:workshop_register": Rule(LOGGED_IN),
@@ -142,6 +145,12 @@ HTML_RULES: dict[str, Rule] = {
     "catalogue:convention_create": Rule(COORDINATION),
     "catalogue:convention_revise": Rule(COORDINATION),
     "catalogue:coverage": Rule(COORDINATION),
+    # Labour market: offers, matching, tension, companies likely to hire (issue 4)
+    "market:offer_search": Rule(LOGGED_IN),
+    "market:offer_detail": Rule(LOGGED_IN),
+    "market:episode_matches": Rule(READ),
+    "market:hiring_list": Rule(LOGGED_IN),
+    "market:tension_list": Rule(LOGGED_IN),
 }
 
 # --- API operations, by "METHOD /path" ----------------------------------------------------------
@@ -235,6 +244,13 @@ API_RULES: dict[str, Rule] = {
     "POST /conventions": Rule(COORDINATION, _convention),
     "POST /conventions/{public_id}/versions": Rule(COORDINATION, _convention),
     "GET /coverage": Rule(COORDINATION),
+    "GET /market/offers": Rule(LOGGED_IN),
+    "GET /market/offers/{offer_id}": Rule(LOGGED_IN),
+    "GET /market/offers/{offer_id}/people": Rule(LOGGED_IN),  # people of the caller's own portfolio only
+    "GET /market/episodes/{public_id}/matches": Rule(READ),
+    "GET /market/salary": Rule(LOGGED_IN),
+    "GET /market/tension": Rule(LOGGED_IN),
+    "GET /market/hiring": Rule(LOGGED_IN),
     "POST /episodes/{public_id}/orientation": Rule(
         WRITE, lambda ctx: {"chosen_intensity": "guided", "chosen_approach": "sequential", "reason": "suivi"}
     ),
@@ -321,6 +337,7 @@ def world(
         partner_service, by=outsider, starts_at=timezone.now() + datetime.timedelta(days=6), capacity=5
     )
     convention = ConventionFactory(organisations=[organisation, other_organisation])
+    offer = OfferFactory()
     load_shipped_questionnaire()
     diagnosis = diagnosis_actions.start_diagnosis(episode, by=counselor)
     action = diagnosis_actions.add_action(episode, by=counselor, goal="Préparer un entretien")
@@ -332,6 +349,7 @@ def world(
         "partner_session": partner_session,
         "registration": registration,
         "convention": convention,
+        "offer": offer,
         "diagnosis": diagnosis,
         "action": action,
         "self_token": self_token,
@@ -356,6 +374,8 @@ def _html_kwargs(name: str, pattern: URLPattern, ctx) -> dict:
             kwargs[key] = ctx["episode"].public_id
         elif key == "registration_id":
             kwargs[key] = ctx["registration"].pk
+        elif key == "pk" and name.startswith("market:"):
+            kwargs[key] = ctx["offer"].pk
         elif key == "verb":
             kwargs[key] = "accept"
         elif key == "person_public_id":
@@ -398,6 +418,7 @@ def _public_id_for(name: str, ctx):
 def _api_path(operation: str, ctx) -> str:
     _method, path = operation.split(" ", 1)
     owners = {"/persons/": "person", "/services/": "service", "/referrals/": "referral"}
+    owners |= {"/market/episodes/": "episode"}
     owners |= {"/sessions/": "session", "/conventions/": "convention", "/episodes/": "episode"}
     owner = next((obj for prefix, obj in owners.items() if path.startswith(prefix)), None)
     values = {
@@ -407,6 +428,7 @@ def _api_path(operation: str, ctx) -> str:
         "{consent_id}": str(ctx["consent"].pk),
         "{action_id}": str(ctx["action"].pk),
         "{registration_id}": str(ctx["registration"].pk),
+        "{offer_id}": str(ctx["offer"].pk),
     }
     for placeholder, value in values.items():
         path = path.replace(placeholder, value)
@@ -484,6 +506,8 @@ def _is_write(name: str) -> bool:
         f"catalogue:{n}"
         for n in ("convention_create", "convention_revise", "service_edit", "referral_create")
     }
+    reads |= {"market:offer_search", "market:offer_detail", "market:episode_matches"}
+    reads |= {"market:hiring_list", "market:tension_list"}
     return name not in reads
 
 
