@@ -144,7 +144,9 @@ def score_episodes(episode_ids: list[int], *, model: ProfilingModel) -> list[Pro
     }
     hashes = {pk: _inputs_hash(model, record) for pk, record in records.items()}
     latest: dict[int, ProfilingScore] = {}
-    for score in ProfilingScore.objects.filter(episode_id__in=list(records)).order_by("episode_id", "-computed_at", "-pk"):
+    for score in ProfilingScore.objects.filter(episode_id__in=list(records)).order_by(
+        "episode_id", "-computed_at", "-pk"
+    ):
         latest.setdefault(score.episode_id, score)
     unchanged = [latest[pk] for pk in records if pk in latest and latest[pk].inputs_hash == hashes[pk]]
     todo = [pk for pk in records if not (pk in latest and latest[pk].inputs_hash == hashes[pk])]

@@ -140,7 +140,11 @@ def _barrier_counts(diagnosis_ids: list[int]) -> dict[int, dict[str, int]]:
 def _outcome(row: dict, today: datetime.date, outcome: dict) -> float:
     horizon = datetime.timedelta(days=int(outcome["horizon_days"]))
     ended, started = row["ended_on"], row["started_on"]
-    if ended is not None and row["end_reason"] in outcome["positive_end_reasons"] and ended - started <= horizon:
+    if (
+        ended is not None
+        and row["end_reason"] in outcome["positive_end_reasons"]
+        and ended - started <= horizon
+    ):
         return 0.0
     if started + horizon <= today:
         return 1.0

@@ -4,7 +4,7 @@ import random
 import factory
 from django.utils import timezone
 
-from parcours.profiling.models import ProfilingScore
+from parcours.profiling.models import ProfilingModel, ProfilingScore
 from tests.cases.factories import EpisodeFactory
 from tests.people.factories import PersonFactory
 
@@ -15,7 +15,7 @@ def closed_history(n: int, *, organisation, referent, seed: int = 0, today: date
     rng = random.Random(seed)
     today = today or timezone.localdate()
     episodes = []
-    for i in range(n):
+    for _ in range(n):
         minimum_income = rng.random() < 0.4
         age = rng.randint(18, 60)
         start = today - datetime.timedelta(days=rng.randint(400, 900))
@@ -37,11 +37,27 @@ def closed_history(n: int, *, organisation, referent, seed: int = 0, today: date
                 started_on=start,
                 stage="closed",
                 ended_on=ended,
-                end_reason="employed_durable" if found_job else rng.choice(["no_contact", "other", "training"]),
+                end_reason="employed_durable"
+                if found_job
+                else rng.choice(["no_contact", "other", "training"]),
                 intensity=rng.choice(["follow", "guided", "intensive"]),
             )
         )
     return episodes
+
+
+class ModelFactory(factory.django.DjangoModelFactory):
+    """A registry row without a usable artefact (for pages and bands, not for scoring)."""
+
+    class Meta:
+        model = ProfilingModel
+
+    version = factory.Sequence(lambda n: f"test-{n}")
+    outcome_definition = "Pas de retour durable à l'emploi dans les 12 mois"
+    algorithm = "logistic"
+    artefact = b""
+    card = factory.LazyFunction(lambda: {"intended_use": "Aide à la décision", "limits": ["Pas causal"]})
+    card_html = "<html><body>fiche</body></html>"
 
 
 class ScoreFactory(factory.django.DjangoModelFactory):
@@ -49,6 +65,7 @@ class ScoreFactory(factory.django.DjangoModelFactory):
         model = ProfilingScore
 
     episode = factory.SubFactory(EpisodeFactory)
+    model = factory.SubFactory(ModelFactory)
     score = 0.5
     band = "medium"
     top_factors = factory.LazyFunction(list)
