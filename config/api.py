@@ -73,6 +73,7 @@ def _register_routers() -> None:
     from parcours.cases.api import router as cases_router
     from parcours.catalogue.api import router as catalogue_router
     from parcours.diagnosis.api import router as diagnosis_router
+    from parcours.labour.api import router as labour_router
     from parcours.market.api import router as market_router
     from parcours.people.api import router as people_router
 
@@ -81,6 +82,7 @@ def _register_routers() -> None:
     api.add_router("/", diagnosis_router)
     api.add_router("/", catalogue_router)
     api.add_router("/", market_router)
+    api.add_router("/", labour_router)
 
 
 _register_routers()

@@ -19,6 +19,7 @@ urlpatterns = [
     path("diagnostic/", include("parcours.diagnosis.urls")),
     path("services/", include("parcours.catalogue.urls")),
     path("marche/", include("parcours.market.urls")),
+    path("metiers/", include("parcours.labour.urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", (api_urls, api_app, api_namespace)),
 ]

@@ -27,6 +27,12 @@ from parcours.people.models import Consent
 from tests.accounts.factories import member
 from tests.catalogue.factories import ConventionFactory, ServiceFactory
 from tests.diagnosis.factories import load_shipped_questionnaire
+from tests.labour.factories import (
+    CareerProjectFactory,
+    OccupationFactory,
+    TargetOccupationFactory,
+    WorkPlacementFactory,
+)
 from tests.market.factories import OfferFactory
 
 PERSONAS = ["anonymous", "referent", "colleague", "manager", "follower", "analyst", "coordinator", "outsider"]
@@ -151,6 +157,18 @@ HTML_RULES: dict[str, Rule] = {
     "market:episode_matches": Rule(READ),
     "market:hiring_list": Rule(LOGGED_IN),
     "market:tension_list": Rule(LOGGED_IN),
+    # Occupations and the career project (issue 4)
+    "labour:occupation_search": Rule(LOGGED_IN),
+    "labour:occupation_detail": Rule(LOGGED_IN),
+    "labour:career_project": Rule(READ),
+    "labour:target_occupation": Rule(READ),
+    "labour:start_project": Rule(WRITE),
+    "labour:update_skills": Rule(WRITE),
+    "labour:add_target": Rule(WRITE),
+    "labour:decide_target": Rule(WRITE),
+    "labour:remove_target": Rule(WRITE),
+    "labour:plan_placement": Rule(WRITE),
+    "labour:assess_placement": Rule(WRITE),
 }
 
 # --- API operations, by "METHOD /path" ----------------------------------------------------------
@@ -251,6 +269,39 @@ API_RULES: dict[str, Rule] = {
     "GET /market/salary": Rule(LOGGED_IN),
     "GET /market/tension": Rule(LOGGED_IN),
     "GET /market/hiring": Rule(LOGGED_IN),
+    "GET /occupations": Rule(LOGGED_IN),
+    "GET /occupations/{rome_code}": Rule(LOGGED_IN),
+    "POST /normalise": Rule(LOGGED_IN, lambda ctx: {"titles": ["aide soignante"]}),
+    "GET /episodes/{public_id}/career-project": Rule(READ),
+    "POST /episodes/{public_id}/career-project": Rule(WRITE, lambda ctx: {}),
+    "PUT /episodes/{public_id}/career-project/skills": Rule(
+        WRITE, lambda ctx: {"skills": ["accueil"], "version": ctx["target"].project.version}
+    ),
+    "POST /episodes/{public_id}/career-project/targets": Rule(
+        WRITE, lambda ctx: {"rome_code": ctx["occupation"].rome_code}
+    ),
+    "POST /episodes/{public_id}/career-project/targets/{target_id}/decision": Rule(
+        WRITE,
+        lambda ctx: {
+            "status": "confirmed",
+            "evidence": "Immersion concluante",
+            "version": ctx["target"].version,
+        },
+    ),
+    "DELETE /episodes/{public_id}/career-project/targets/{target_id}": Rule(WRITE),
+    "POST /episodes/{public_id}/career-project/placements": Rule(
+        WRITE,
+        lambda ctx: {
+            "objective": "confirm",
+            "rome_code": ctx["occupation"].rome_code,
+            "host_name": "EHPAD",
+            "starts_on": "2026-12-01",
+            "ends_on": "2026-12-05",
+        },
+    ),
+    "POST /episodes/{public_id}/career-project/placements/{placement_id}/assessment": Rule(
+        WRITE, lambda ctx: {"host_score": 4, "version": ctx["placement"].version}
+    ),
     "POST /episodes/{public_id}/orientation": Rule(
         WRITE, lambda ctx: {"chosen_intensity": "guided", "chosen_approach": "sequential", "reason": "suivi"}
     ),
@@ -338,6 +389,9 @@ def world(
     )
     convention = ConventionFactory(organisations=[organisation, other_organisation])
     offer = OfferFactory()
+    occupation = OccupationFactory(rome_code="J1501", label="Aide-soignant / Aide-soignante")
+    target = TargetOccupationFactory(project=CareerProjectFactory(episode=episode), occupation=occupation)
+    placement = WorkPlacementFactory(project=target.project, occupation=occupation)
     load_shipped_questionnaire()
     diagnosis = diagnosis_actions.start_diagnosis(episode, by=counselor)
     action = diagnosis_actions.add_action(episode, by=counselor, goal="Préparer un entretien")
@@ -350,6 +404,9 @@ def world(
         "registration": registration,
         "convention": convention,
         "offer": offer,
+        "occupation": occupation,
+        "target": target,
+        "placement": placement,
         "diagnosis": diagnosis,
         "action": action,
         "self_token": self_token,
@@ -376,6 +433,12 @@ def _html_kwargs(name: str, pattern: URLPattern, ctx) -> dict:
             kwargs[key] = ctx["registration"].pk
         elif key == "pk" and name.startswith("market:"):
             kwargs[key] = ctx["offer"].pk
+        elif key == "target_id":
+            kwargs[key] = ctx["target"].pk
+        elif key == "placement_id":
+            kwargs[key] = ctx["placement"].pk
+        elif key == "rome_code":
+            kwargs[key] = ctx["occupation"].rome_code
         elif key == "verb":
             kwargs[key] = "accept"
         elif key == "person_public_id":
@@ -429,6 +492,9 @@ def _api_path(operation: str, ctx) -> str:
         "{action_id}": str(ctx["action"].pk),
         "{registration_id}": str(ctx["registration"].pk),
         "{offer_id}": str(ctx["offer"].pk),
+        "{target_id}": str(ctx["target"].pk),
+        "{placement_id}": str(ctx["placement"].pk),
+        "{rome_code}": ctx["occupation"].rome_code,
     }
     for placeholder, value in values.items():
         path = path.replace(placeholder, value)
@@ -508,6 +574,10 @@ def _is_write(name: str) -> bool:
     }
     reads |= {"market:offer_search", "market:offer_detail", "market:episode_matches"}
     reads |= {"market:hiring_list", "market:tension_list"}
+    reads |= {
+        f"labour:{n}"
+        for n in ("occupation_search", "occupation_detail", "career_project", "target_occupation")
+    }
     return name not in reads
 
 

@@ -59,7 +59,7 @@ def parse_po(path):
                 current[field[0]] += value
             continue
         if keyword in ("msgctxt", "msgid") and (
-            current is None or "msgid" in current and (keyword == "msgctxt" or current["msgstr"])
+            current is None or ("msgid" in current and (keyword == "msgctxt" or current["msgstr"]))
         ):
             flush()
             current = {"flags": set(), "obsolete": False, "msgstr": {}}
@@ -127,7 +127,7 @@ def test_translations_keep_every_placeholder_and_html_tag(po_entries):
     broken = []
     for entry in po_entries:
         sources = [entry["msgid"], entry["msgid_plural"]] if entry["msgid_plural"] else [entry["msgid"]]
-        for source, translation in zip(sources, entry["msgstr"]):
+        for source, translation in zip(sources, entry["msgstr"], strict=True):
             if sorted(_PLACEHOLDER.findall(source)) != sorted(_PLACEHOLDER.findall(translation)):
                 broken.append((source, translation))
     assert broken == []

@@ -24,9 +24,9 @@ class ProfilingModelAdmin(admin.ModelAdmin):
 
 @admin.register(ProfilingScore)
 class ProfilingScoreAdmin(admin.ModelAdmin):
-    list_display = ["pk", "model", "band", "override_band", "computed_at"]
+    # No "model" column: it would load every row's artefact (BinaryField) into the list.
+    list_display = ["pk", "episode_id", "model_id", "band", "override_band", "computed_at"]
     readonly_fields = [f.name for f in ProfilingScore._meta.fields]
-    list_select_related = ["model"]
 
     def has_add_permission(self, request):
         return False

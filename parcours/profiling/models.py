@@ -121,7 +121,7 @@ class ProfilingScoreQuerySet(models.QuerySet):
         return self.filter(episode__in=SupportEpisode.objects.visible_to(user))
 
     def latest_for(self, episode):
-        return self.filter(episode=episode).order_by("-computed_at", "-pk").first()
+        return self.filter(episode_id=episode.pk).order_by("-computed_at", "-pk").first()
 
 
 class ProfilingScore(models.Model):

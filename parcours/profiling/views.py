@@ -24,6 +24,7 @@ from django.db.models import (
     FloatField,
     OuterRef,
     Q,
+    Value,
     When,
 )
 from django.db.models.functions import Floor, Least, TruncMonth
@@ -86,7 +87,8 @@ def episode_score(request: HttpRequest, public_id) -> HttpResponse:
         return _score_page(request, episode)
     score = ProfilingScore.objects.latest_for(episode)
     if score is None:
-        raise PermissionDenied
+        messages.error(request, _("Aucun score à modifier pour cet accompagnement."))
+        return _score_page(request, episode, status=400)
     form = OverrideForm(request.POST)
     if not form.is_valid():
         return _score_page(request, episode, form=form, status=400)
@@ -261,7 +263,7 @@ def _calibration_bins(scores) -> list[dict]:
             ),
         )
         .filter(observed__isnull=False)
-        .annotate(bin=Least(Floor(F("score") * 10), 9))
+        .annotate(bin=Least(Floor(F("score") * 10.0), Value(9.0)))
         .values("bin")
         .annotate(n=Count("pk"), predicted=Avg("score"), observed_rate=Avg("observed"))
         .order_by("bin")

@@ -24,7 +24,9 @@ def test_requesting_a_score_runs_the_task_and_stores_band_probability_and_factor
     assert 0.0 < score.score < 1.0
     assert score.band == band_of(score.score)
     assert len(score.top_factors) == 3
-    assert all(f["text"] and f["effect"] in {"augmente le risque", "diminue le risque"} for f in score.top_factors)
+    assert all(
+        f["text"] and f["effect"] in {"augmente le risque", "diminue le risque"} for f in score.top_factors
+    )
     assert score_band_for_episode(episode) == score.band
 
 

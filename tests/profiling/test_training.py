@@ -34,7 +34,9 @@ def test_training_with_too_few_episodes_returns_none_and_stores_nothing(organisa
 def test_episodes_younger_than_the_horizon_are_not_used_for_training(organisation, counselor):
     closed_history(40, organisation=organisation, referent=counselor)
     # 40 episodes that all started 400+ days ago; with a 2-year horizon none is old enough.
-    with override_settings(PARCOURS_PROFILING_MIN_EPISODES=10, PARCOURS_PROFILING_OUTCOME={"horizon_days": 1000}):
+    with override_settings(
+        PARCOURS_PROFILING_MIN_EPISODES=10, PARCOURS_PROFILING_OUTCOME={"horizon_days": 1000}
+    ):
         assert train_platform_model(by=counselor) is None
 
 
@@ -50,7 +52,9 @@ def test_activating_a_model_deactivates_the_previous_one(trained_model, counselo
 
 
 def test_database_refuses_two_active_models(db):
-    ProfilingModel.objects.create(version="a", outcome_definition="x", algorithm="logistic", artefact=b"", is_active=True)
+    ProfilingModel.objects.create(
+        version="a", outcome_definition="x", algorithm="logistic", artefact=b"", is_active=True
+    )
     with pytest.raises(IntegrityError):
         ProfilingModel.objects.create(
             version="b", outcome_definition="x", algorithm="logistic", artefact=b"", is_active=True
