@@ -428,8 +428,7 @@ def list_person_events(request, public_id: uuid.UUID):
     person = get_person_for_user(request, public_id)
     actions.log_access(person, user=request.auth, route="api:person_event_list")
     return (
-        CaseEvent.objects.visible_to(request.auth)
-        .filter(person=person)
+        CaseEvent.objects.on_file(person, request.auth)
         .select_related(*EVENT_RELATED)
         .order_by("-at", "-pk")
     )
@@ -441,7 +440,7 @@ def list_episode_events(request, public_id: uuid.UUID):
     episode = get_episode_for_user(request, public_id)
     actions.log_access(episode.person, user=request.auth, route="api:episode_event_list")
     return (
-        CaseEvent.objects.visible_to(request.auth)
+        CaseEvent.objects.on_file(episode.person, request.auth)
         .filter(episode=episode)
         .select_related(*EVENT_RELATED)
         .order_by("-at", "-pk")

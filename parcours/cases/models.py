@@ -402,6 +402,31 @@ class Appointment(models.Model):
 
 
 class CaseEventQuerySet(models.QuerySet):
+    def on_file(self, person, user):
+        """The events of one person's file that `user` may see. Same rule as visible_to(), but
+        resolved from this person's few episodes first: at national scale the generic subquery
+        would scan every episode of the user's organisations (measured: 16 s at 1M people)."""
+        if not user.is_authenticated:
+            return self.none()
+        from parcours.people.models import Person
+
+        if not Person.objects.visible_to(user).filter(pk=person.pk).exists():
+            return self.none()
+        episodes = list(SupportEpisode.objects.visible_to(user).filter(person=person).only("pk", "referent_id"))
+        granted = set(
+            FollowUpMember.objects.active()
+            .with_consent()
+            .filter(user=user, access_level=FollowUpMember.AccessLevel.SENSITIVE, episode__person=person)
+            .values_list("episode_id", flat=True)
+        )
+        visible_ids = [e.pk for e in episodes]
+        sensitive_ids = [e.pk for e in episodes if e.referent_id == user.pk or e.pk in granted]
+        return self.filter(person=person).filter(
+            Q(episode__isnull=True, section=Section.GENERAL)
+            | Q(episode_id__in=visible_ids, section=Section.GENERAL)
+            | Q(episode_id__in=sensitive_ids)
+        )
+
     def visible_to(self, user):
         from parcours.people.models import Person
 

@@ -110,8 +110,7 @@ def consent_organisations(user, person) -> list[Organisation]:
 
 def _timeline_context(request: HttpRequest, person: Person) -> dict:
     events = (
-        CaseEvent.objects.visible_to(request.user)
-        .filter(person=person)
+        CaseEvent.objects.on_file(person, request.user)
         .select_related("actor", "episode__organisation")
         .order_by("-at", "-pk")
     )

@@ -504,9 +504,9 @@ def test_per_episode_lists_queries_do_not_grow_with_rows(
     add(3)
     few = {}
     for path in paths:
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(10):
             few[path] = _queries(client, path)
     add(27)
     for path in paths:
-        with django_assert_max_num_queries(8):
+        with django_assert_max_num_queries(10):
             assert _queries(client, path)[0] == few[path][0], path

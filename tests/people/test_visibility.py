@@ -68,3 +68,16 @@ def test_events_of_another_organisations_episode_stay_hidden(person, counselor, 
     visible_episodes = set(CaseEvent.objects.visible_to(counselor).values_list("episode_id", flat=True))
     assert other.pk not in visible_episodes
     assert list(SupportEpisode.objects.visible_to(counselor)) == [person.episodes.exclude(pk=other.pk).get()]
+
+
+def test_on_file_gives_the_same_events_as_visible_to(episode, counselor, colleague, manager, follower, outsider):
+    actions.record_contact(episode, by=counselor, channel="phone", section="health", summary="x")
+    actions.record_contact(episode, by=counselor, channel="email", summary="y")
+    actions.change_stage(episode, by=counselor, stage="assessment")
+    person = episode.person
+    for user in (counselor, colleague, manager, follower, outsider):
+        expected = set(CaseEvent.objects.visible_to(user).filter(person=person).values_list("pk", flat=True))
+        assert set(CaseEvent.objects.on_file(person, user).values_list("pk", flat=True)) == expected
+    assert CaseEvent.objects.on_file(person, counselor).filter(section="health").exists()
+    assert not CaseEvent.objects.on_file(person, colleague).filter(section="health").exists()
+    assert not CaseEvent.objects.on_file(person, outsider).exists()
