@@ -73,8 +73,10 @@ def _register_routers() -> None:
     from parcours.cases.api import router as cases_router
     from parcours.catalogue.api import router as catalogue_router
     from parcours.diagnosis.api import router as diagnosis_router
+    from parcours.evaluation.api import router as evaluation_router
     from parcours.labour.api import router as labour_router
     from parcours.market.api import router as market_router
+    from parcours.profiling.api import router as profiling_router
     from parcours.people.api import router as people_router
 
     api.add_router("/", people_router)
@@ -83,6 +85,8 @@ def _register_routers() -> None:
     api.add_router("/", catalogue_router)
     api.add_router("/", market_router)
     api.add_router("/", labour_router)
+    api.add_router("/", profiling_router)
+    api.add_router("/", evaluation_router)
 
 
 _register_routers()

@@ -20,6 +20,9 @@ urlpatterns = [
     path("services/", include("parcours.catalogue.urls")),
     path("marche/", include("parcours.market.urls")),
     path("metiers/", include("parcours.labour.urls")),
+    path("profilage/", include("parcours.profiling.urls")),
+    path("evaluation/", include("parcours.evaluation.urls")),
+    path("transparence/", include("parcours.evaluation.transparency_urls")),
     path("admin/", admin.site.urls),
     path("api/v1/", (api_urls, api_app, api_namespace)),
 ]

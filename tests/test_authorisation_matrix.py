@@ -23,10 +23,13 @@ from parcours.accounts.models import ApiToken, Role
 from parcours.cases import actions
 from parcours.catalogue import actions as catalogue_actions
 from parcours.diagnosis import actions as diagnosis_actions
+from parcours.evaluation.indicators import ensure_registry
+from parcours.evaluation.models import ImpactReport
 from parcours.people.models import Consent
 from tests.accounts.factories import member
 from tests.catalogue.factories import ConventionFactory, ServiceFactory
 from tests.diagnosis.factories import load_shipped_questionnaire
+from tests.evaluation.test_experiments import running as running_experiment
 from tests.labour.factories import (
     CareerProjectFactory,
     OccupationFactory,
@@ -34,6 +37,8 @@ from tests.labour.factories import (
     WorkPlacementFactory,
 )
 from tests.market.factories import OfferFactory
+from tests.profiling.factories import ModelFactory as ProfilingModelFactory
+from tests.profiling.factories import ScoreFactory as ProfilingScoreFactory
 
 PERSONAS = ["anonymous", "referent", "colleague", "manager", "follower", "analyst", "coordinator", "outsider"]
 CASE_STAFF = {"referent", "colleague", "manager"}
@@ -52,12 +57,19 @@ STAFF = "staff"  # counselors and managers of the organisation only (404 for eve
 PROVIDER = "provider"  # staff of the organisation providing the service (the referent's)
 SIDES = "sides"  # staff of both sides of a referral: sender (referent's) and receiver (outsider's)
 COORDINATION = "coordination"  # territorial coordinators; others are refused (403 or 404)
-OWNER = "owner"  # the object belongs to the referent (e.g. her API token): nobody else sees it
+OWNER = "owner"
+TOKEN = "token"  # public pages whose credential is a one-time link (tested with their own tests)
+COUNSELORS = frozenset({"referent", "colleague", "manager", "follower", "outsider"})
+ANALYSTS = frozenset({"analyst"})
+MANAGERS = frozenset({"manager"})
+ANALYSTS_AND_MANAGERS = frozenset(
+    {"analyst", "manager"}
+)  # the object belongs to the referent (e.g. her API token): nobody else sees it
 
 
 @dataclass
 class Rule:
-    access: str
+    access: str | frozenset  # a class above, or the set of personas whose role grants access
     body: Callable[[dict], dict] | None = None
 
 
@@ -169,6 +181,29 @@ HTML_RULES: dict[str, Rule] = {
     "labour:remove_target": Rule(WRITE),
     "labour:plan_placement": Rule(WRITE),
     "labour:assess_placement": Rule(WRITE),
+    # Profiling (issue 3)
+    "profiling:episode_score": Rule(READ),  # its override form posts here too (tested in tests/profiling)
+    "profiling:model_card_public": Rule(PUBLIC),
+    "profiling:model_card_full": Rule(PUBLIC),
+    "profiling:monitoring": Rule(ANALYSTS_AND_MANAGERS),
+    "profiling:activate": Rule(ANALYSTS),
+    # Evaluation and transparency (issue 6)
+    "evaluation:answer_survey": Rule(TOKEN),
+    "evaluation:my_feedback": Rule(COUNSELORS),
+    "evaluation:team_feedback": Rule(MANAGERS),
+    "evaluation:indicator_list": Rule(LOGGED_IN),
+    "evaluation:indicator_detail": Rule(LOGGED_IN),
+    "evaluation:experiment_list": Rule(ANALYSTS),
+    "evaluation:experiment_create": Rule(ANALYSTS),
+    "evaluation:power": Rule(ANALYSTS),
+    "evaluation:experiment_detail": Rule(ANALYSTS),
+    "evaluation:experiment_status": Rule(ANALYSTS),
+    "evaluation:experiment_analyse": Rule(ANALYSTS),
+    "transparency:index": Rule(PUBLIC),
+    "transparency:indicator": Rule(PUBLIC),
+    "transparency:indicator_csv": Rule(PUBLIC),
+    "transparency:experiment": Rule(PUBLIC),
+    "transparency:report_pdf": Rule(PUBLIC),
 }
 
 # --- API operations, by "METHOD /path" ----------------------------------------------------------
@@ -302,6 +337,18 @@ API_RULES: dict[str, Rule] = {
     "POST /episodes/{public_id}/career-project/placements/{placement_id}/assessment": Rule(
         WRITE, lambda ctx: {"host_score": 4, "version": ctx["placement"].version}
     ),
+    "GET /episodes/{public_id}/score": Rule(READ),
+    "POST /episodes/{public_id}/score/override": Rule(
+        WRITE, lambda ctx: {"band": "low", "reason": "Connaît bien le métier", "version": 1}
+    ),
+    "GET /profiling/models": Rule(LOGGED_IN),
+    "GET /profiling/models/{version}/card": Rule(PUBLIC),
+    "GET /experiments": Rule(LOGGED_IN),  # registered protocols are public information (transparency)
+    "GET /experiments/{public_id}/report": Rule(ANALYSTS),
+    "POST /experiments/{public_id}/analyse": Rule(ANALYSTS),
+    "GET /indicators": Rule(LOGGED_IN),
+    "GET /indicators/{code}/values": Rule(LOGGED_IN),
+    "GET /surveys/my-results": Rule(COUNSELORS),
     "POST /episodes/{public_id}/orientation": Rule(
         WRITE, lambda ctx: {"chosen_intensity": "guided", "chosen_approach": "sequential", "reason": "suivi"}
     ),
@@ -389,6 +436,11 @@ def world(
     )
     convention = ConventionFactory(organisations=[organisation, other_organisation])
     offer = OfferFactory()
+    profiling_model = ProfilingModelFactory(version="2026-11-demo")
+    ensure_registry()
+    experiment = running_experiment(analyst, organisation)
+    ImpactReport.objects.create(experiment=experiment, number=1, as_of=timezone.localdate(), results={}, n=0)
+    ProfilingScoreFactory(episode=episode, model=profiling_model)
     occupation = OccupationFactory(rome_code="J1501", label="Aide-soignant / Aide-soignante")
     target = TargetOccupationFactory(project=CareerProjectFactory(episode=episode), occupation=occupation)
     placement = WorkPlacementFactory(project=target.project, occupation=occupation)
@@ -404,6 +456,8 @@ def world(
         "registration": registration,
         "convention": convention,
         "offer": offer,
+        "profiling_model": profiling_model,
+        "experiment": experiment,
         "occupation": occupation,
         "target": target,
         "placement": placement,
@@ -439,6 +493,14 @@ def _html_kwargs(name: str, pattern: URLPattern, ctx) -> dict:
             kwargs[key] = ctx["placement"].pk
         elif key == "rome_code":
             kwargs[key] = ctx["occupation"].rome_code
+        elif key == "version":
+            kwargs[key] = ctx["profiling_model"].version
+        elif key == "code":
+            kwargs[key] = "time_to_first_contact"
+        elif key == "year":
+            kwargs[key] = "2026"
+        elif key == "token" and name.startswith("evaluation:"):
+            kwargs[key] = "not-a-token"
         elif key == "verb":
             kwargs[key] = "accept"
         elif key == "person_public_id":
@@ -475,13 +537,17 @@ def _public_id_for(name: str, ctx):
         return ctx["convention"].public_id
     if name.startswith("catalogue:"):
         return ctx["service"].public_id
+    if name.startswith(("evaluation:experiment", "transparency:experiment")):
+        return ctx["experiment"].public_id
+    if name == "transparency:report_pdf":
+        return ctx["organisation"].public_id
     return ctx["episode"].public_id
 
 
 def _api_path(operation: str, ctx) -> str:
     _method, path = operation.split(" ", 1)
     owners = {"/persons/": "person", "/services/": "service", "/referrals/": "referral"}
-    owners |= {"/market/episodes/": "episode"}
+    owners |= {"/market/episodes/": "episode", "/experiments/": "experiment"}
     owners |= {"/sessions/": "session", "/conventions/": "convention", "/episodes/": "episode"}
     owner = next((obj for prefix, obj in owners.items() if path.startswith(prefix)), None)
     values = {
@@ -495,6 +561,8 @@ def _api_path(operation: str, ctx) -> str:
         "{target_id}": str(ctx["target"].pk),
         "{placement_id}": str(ctx["placement"].pk),
         "{rome_code}": ctx["occupation"].rome_code,
+        "{version}": ctx["profiling_model"].version,
+        "{code}": "time_to_first_contact",
     }
     for placeholder, value in values.items():
         path = path.replace(placeholder, value)
@@ -502,7 +570,9 @@ def _api_path(operation: str, ctx) -> str:
     return "/api/v1" + path
 
 
-def _expected_through(access: str, persona: str) -> bool:
+def _expected_through(access, persona: str) -> bool:
+    if isinstance(access, frozenset):
+        return persona in access
     return {
         PUBLIC: True,
         LOGGED_IN: persona != "anonymous",
@@ -510,6 +580,7 @@ def _expected_through(access: str, persona: str) -> bool:
         WRITE: persona in READERS,  # followers get 403, not 404: they may see the file
         STAFF_ONLY: False,
         OWNER: persona == "referent",
+        TOKEN: True,
         CONTRIBUTE: persona in READERS,
         PROVIDER: persona in CASE_STAFF,
         SIDES: persona in CASE_STAFF | {"outsider", "follower"},
@@ -521,6 +592,8 @@ def _expected_through(access: str, persona: str) -> bool:
 def _check(response, access: str, persona: str, what: str, api_call: bool) -> None:
     status = response.status_code
     assert status < 500, f"{what} as {persona}: server error {status}"
+    if access == TOKEN:
+        return
     if persona == "anonymous" and access != PUBLIC:
         expected = 401 if api_call else 302
         assert status == expected, f"{what} as anonymous: {status}, expected {expected}"
@@ -529,7 +602,7 @@ def _check(response, access: str, persona: str, what: str, api_call: bool) -> No
         assert status != 404, f"{what} as {persona}: 404 but this persona may use it"
         if access == WRITE and persona == "follower":
             assert status == 403, f"{what} as follower: {status}, expected 403 (read-only)"
-    elif access == COORDINATION:
+    elif access == COORDINATION or isinstance(access, frozenset):
         assert status in {403, 404}, f"{what} as {persona}: {status}, expected 403 or 404"
     else:
         assert status == 404, f"{what} as {persona}: {status}, expected 404"
@@ -574,6 +647,15 @@ def _is_write(name: str) -> bool:
     }
     reads |= {"market:offer_search", "market:offer_detail", "market:episode_matches"}
     reads |= {"market:hiring_list", "market:tension_list"}
+    reads |= {"profiling:model_card_public", "profiling:model_card_full", "profiling:monitoring"}
+    reads |= {f"evaluation:{n}" for n in ("answer_survey", "my_feedback", "team_feedback", "indicator_list")}
+    reads |= {
+        f"evaluation:{n}" for n in ("indicator_detail", "experiment_list", "experiment_create", "power")
+    }
+    reads |= {"evaluation:experiment_detail", "profiling:episode_score"}
+    reads |= {
+        f"transparency:{n}" for n in ("index", "indicator", "indicator_csv", "experiment", "report_pdf")
+    }
     reads |= {
         f"labour:{n}"
         for n in ("occupation_search", "occupation_detail", "career_project", "target_occupation")

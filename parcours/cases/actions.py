@@ -90,7 +90,18 @@ def open_episode(
         },
     )
     logger.info("episode=%s opened by=%s", episode.pk, by.pk)
+    _after_intake(episode, by)
     return episode
+
+
+def _after_intake(episode: SupportEpisode, by) -> None:
+    """Intake continues in other domains: a first profiling score (computed in the background
+    after commit) and the randomised assignment of running experiments the person is eligible for."""
+    from parcours.evaluation.assignment import assign_if_eligible
+    from parcours.profiling.tasks import request_score
+
+    request_score(episode)
+    assign_if_eligible(episode, by=by)
 
 
 @transaction.atomic

@@ -215,6 +215,9 @@ def complete_diagnosis(diagnosis: Diagnosis, *, by, expected_version: int | None
             )
     if level:
         set_digital_autonomy(person, by=by, level=level, episode=episode)
+    from parcours.profiling.tasks import request_score
+
+    request_score(diagnosis.episode)
     return diagnosis
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema
+from ninja.responses import Status as HttpStatus
 from ninja.errors import HttpError
 
 from parcours.accounts.models import Role
@@ -158,7 +159,7 @@ def analyse_experiment(request, public_id: uuid.UUID):
         raise HttpError(409, "the experiment has not started")
     experiment_id, user_id = experiment.pk, request.auth.pk
     transaction.on_commit(lambda: run_analysis_task.enqueue(experiment_id, user_id))
-    return 202, {"queued": True}
+    return HttpStatus(202, {"queued": True})
 
 
 @router.get("/surveys/my-results", response=dict)

@@ -73,7 +73,7 @@ def test_shipped_rules_load_once(capsys):
     assert suggest(facts()).rule.name == "Règle par défaut"
 
 
-def test_score_band_is_none_without_the_profiling_provider():
+def test_score_band_is_none_without_a_score(db):
     episode = types.SimpleNamespace(pk=1)
     assert score_band_for(episode) is None
 
