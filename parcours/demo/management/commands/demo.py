@@ -7,8 +7,14 @@ from django.db import connection
 from tqdm import tqdm
 
 from parcours.demo import reference as ref
+from parcours.demo.extras import build_extras
 from parcours.demo.loader import delete_case_data, load_demo
 from parcours.people.models import Person
+
+
+# Above this size the demo is a load for benchmarks: the extras (catalogue, offers, experiment,
+# indicators, profiling) are built for territories people browse.
+EXTRAS_MAX_PEOPLE = 20_000
 
 
 class Command(BaseCommand):
@@ -18,7 +24,7 @@ class Command(BaseCommand):
     )
 
     def add_arguments(self, parser):
-        parser.add_argument("--people", type=int, default=300, help="nombre de personnes (défaut : 300)")
+        parser.add_argument("--people", type=int, default=1200, help="nombre de personnes (défaut : 1200)")
         parser.add_argument("--seed", type=int, default=2016, help="graine aléatoire (défaut : 2016)")
         parser.add_argument(
             "--reset", action="store_true", help="supprime d'abord toutes les personnes et leurs dossiers"
@@ -27,10 +33,19 @@ class Command(BaseCommand):
             "--if-empty", action="store_true", help="ne fait rien si la base contient déjà des personnes"
         )
         parser.add_argument("--noinput", "--no-input", action="store_false", dest="interactive")
+        parser.add_argument(
+            "--skip-extras",
+            action="store_true",
+            help="people and case files only (no catalogue, offers, experiment, indicators, profiling)",
+        )
+        parser.add_argument("--logins", action="store_true", help="affiche les comptes de démonstration et sort")
 
     def handle(
         self, *args, people: int, seed: int, reset: bool, if_empty: bool, interactive: bool, **options
     ):
+        if options["logins"]:
+            self._print_logins()
+            return
         if people < 0:
             raise CommandError("--people doit être positif ou nul")
         verbosity = options["verbosity"]
@@ -56,6 +71,15 @@ class Command(BaseCommand):
 
         with tqdm(total=people, unit=" pers.", file=sys.stderr, disable=verbosity == 0, desc="démo") as bar:
             result = load_demo(people=people, seed=seed, progress=bar.update)
+        if not options["skip_extras"] and people <= EXTRAS_MAX_PEOPLE:
+            steps = tqdm(total=7, file=sys.stderr, disable=verbosity == 0, desc="compléments")
+            with steps:
+
+                def report(message: str) -> None:
+                    steps.set_postfix_str(message)
+                    steps.update(1)
+
+                build_extras(seed, report)
 
         if verbosity:
             self.stdout.write(
@@ -65,6 +89,9 @@ class Command(BaseCommand):
             )
             for label, count in result.rows.items():
                 self.stdout.write(f"  {label:<28} {count:>12,}".replace(",", " "))
-            self.stdout.write(f"\nComptes de démonstration (mot de passe « {ref.DEMO_PASSWORD} ») :")
-            for login in ref.DEMO_LOGINS:
-                self.stdout.write(f"  {login.username:<16} {login.description}")
+            self._print_logins()
+
+    def _print_logins(self) -> None:
+        self.stdout.write(f"Comptes de démonstration (mot de passe « {ref.DEMO_PASSWORD} ») :")
+        for login in ref.DEMO_LOGINS:
+            self.stdout.write(f"  {login.username:<16} {login.description}")
