@@ -440,13 +440,34 @@ def delete_case_data() -> None:
             # CASCADE also empties tables of other apps that point to people or episodes.
             cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
         return
-    from parcours.cases.models import AccessLog, Appointment, CaseEvent, SupportEpisode
+    # SQLite: the same as TRUNCATE ... CASCADE. Every table that points, directly or not, to a
+    # person or an episode is emptied (case files, diagnoses, referrals, scores, assignments...)
+    # with raw deletes: a reset is not a user action, and some rows refuse ORM deletes by design.
+    from parcours.cases.models import SupportEpisode
 
-    with transaction.atomic():
-        for model in (CaseEvent, AccessLog, Appointment):
-            model.objects.all().delete()
-        SupportEpisode.objects.all().delete()
-        Person.objects.all().delete()
+    models = _dependent_models([Person, SupportEpisode])
+    with connection.constraint_checks_disabled(), transaction.atomic():
+        for model in models:
+            model._base_manager.all()._raw_delete(connection.alias)
+
+
+def _dependent_models(roots) -> list:
+    seen = list(roots)
+    stack = list(roots)
+    while stack:
+        model = stack.pop()
+        for relation in model._meta.related_objects:
+            related = relation.related_model
+            through = getattr(relation, "through", None)
+            for candidate in (related, through):
+                if candidate is not None and candidate not in seen:
+                    seen.append(candidate)
+                    stack.append(candidate)
+        for field in model._meta.many_to_many:
+            through = field.remote_field.through
+            if through not in seen:
+                seen.append(through)
+    return seen
 
 
 # --- Entry point -----------------------------------------------------------------------------
