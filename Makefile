@@ -33,7 +33,7 @@ run: install
 	  $(RUN_ENV) $(PY) manage.py runserver $(HOST):$(PORT)
 
 test: install
-	@$(PY) -m pytest $(PYTEST_ARGS); rc=$$?; \
+	@$(PY) -m pytest -n 2 $(PYTEST_ARGS); rc=$$?; \
 	  if [ $$rc -eq 5 ]; then echo "pytest collected no tests"; exit 1; fi; exit $$rc
 
 bench: install
@@ -51,7 +51,7 @@ migrations: install
 	$(RUN_ENV) $(PY) manage.py makemigrations --check --dry-run
 
 messages: install
-	$(PY) manage.py makemessages -l en --ignore=.venv --ignore=bench --ignore=tests
+	$(RUN_ENV) $(PY) manage.py makemessages -l en --no-obsolete --ignore=.venv --ignore=bench --ignore=tests --ignore=docs
 
 clean:
 	rm -rf $(VENV) var staticfiles

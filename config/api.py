@@ -76,8 +76,8 @@ def _register_routers() -> None:
     from parcours.evaluation.api import router as evaluation_router
     from parcours.labour.api import router as labour_router
     from parcours.market.api import router as market_router
-    from parcours.profiling.api import router as profiling_router
     from parcours.people.api import router as people_router
+    from parcours.profiling.api import router as profiling_router
 
     api.add_router("/", people_router)
     api.add_router("/", cases_router)

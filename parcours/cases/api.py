@@ -428,9 +428,7 @@ def list_person_events(request, public_id: uuid.UUID):
     person = get_person_for_user(request, public_id)
     actions.log_access(person, user=request.auth, route="api:person_event_list")
     return (
-        CaseEvent.objects.on_file(person, request.auth)
-        .select_related(*EVENT_RELATED)
-        .order_by("-at", "-pk")
+        CaseEvent.objects.on_file(person, request.auth).select_related(*EVENT_RELATED).order_by("-at", "-pk")
     )
 
 

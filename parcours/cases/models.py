@@ -412,7 +412,9 @@ class CaseEventQuerySet(models.QuerySet):
 
         if not Person.objects.visible_to(user).filter(pk=person.pk).exists():
             return self.none()
-        episodes = list(SupportEpisode.objects.visible_to(user).filter(person=person).only("pk", "referent_id"))
+        episodes = list(
+            SupportEpisode.objects.visible_to(user).filter(person=person).only("pk", "referent_id")
+        )
         granted = set(
             FollowUpMember.objects.active()
             .with_consent()

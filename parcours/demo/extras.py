@@ -44,9 +44,15 @@ def build_extras(seed: int, report: Callable[[str], None] = lambda _msg: None) -
     report("catalogue de services et orientations")
     from parcours.catalogue.demo import build_demo_catalogue
 
-    coordinator = Membership.objects.filter(role=Role.COORDINATOR, is_active=True).select_related("user").first()
+    coordinator = (
+        Membership.objects.filter(role=Role.COORDINATOR, is_active=True).select_related("user").first()
+    )
     build_demo_catalogue(
-        seed, organisations, territories, list(open_episodes[:400]), coordinator=coordinator and coordinator.user
+        seed,
+        organisations,
+        territories,
+        list(open_episodes[:400]),
+        coordinator=coordinator and coordinator.user,
     )
 
     report("offres d'emploi, établissements et embauches")
@@ -59,12 +65,16 @@ def build_extras(seed: int, report: Callable[[str], None] = lambda _msg: None) -
     from parcours.evaluation.indicators import ensure_registry
 
     ensure_registry()
-    analyst = Membership.objects.filter(role=Role.ANALYST, is_active=True).select_related("organisation", "user")
+    analyst = Membership.objects.filter(role=Role.ANALYST, is_active=True).select_related(
+        "organisation", "user"
+    )
     analyst = analyst.first()
     if analyst is not None:
         started_before = timezone.localdate() - datetime.timedelta(days=183)
         candidates = list(
-            open_episodes.filter(organisation=analyst.organisation, started_on__lte=started_before).order_by("pk")
+            open_episodes.filter(organisation=analyst.organisation, started_on__lte=started_before).order_by(
+                "pk"
+            )
         )
         if len(candidates) >= 40:
             build_demo_experiment(seed, candidates, by=analyst.user)

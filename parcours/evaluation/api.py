@@ -9,8 +9,8 @@ from django.db import transaction
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Query, Router, Schema
-from ninja.responses import Status as HttpStatus
 from ninja.errors import HttpError
+from ninja.responses import Status as HttpStatus
 
 from parcours.accounts.models import Role
 from parcours.evaluation import surveys

@@ -70,7 +70,9 @@ def test_events_of_another_organisations_episode_stay_hidden(person, counselor, 
     assert list(SupportEpisode.objects.visible_to(counselor)) == [person.episodes.exclude(pk=other.pk).get()]
 
 
-def test_on_file_gives_the_same_events_as_visible_to(episode, counselor, colleague, manager, follower, outsider):
+def test_on_file_gives_the_same_events_as_visible_to(
+    episode, counselor, colleague, manager, follower, outsider
+):
     actions.record_contact(episode, by=counselor, channel="phone", section="health", summary="x")
     actions.record_contact(episode, by=counselor, channel="email", summary="y")
     actions.change_stage(episode, by=counselor, stage="assessment")

@@ -11,7 +11,6 @@ from parcours.demo.extras import build_extras
 from parcours.demo.loader import delete_case_data, load_demo
 from parcours.people.models import Person
 
-
 # Above this size the demo is a load for benchmarks: the extras (catalogue, offers, experiment,
 # indicators, profiling) are built for territories people browse.
 EXTRAS_MAX_PEOPLE = 20_000
@@ -38,7 +37,9 @@ class Command(BaseCommand):
             action="store_true",
             help="people and case files only (no catalogue, offers, experiment, indicators, profiling)",
         )
-        parser.add_argument("--logins", action="store_true", help="affiche les comptes de démonstration et sort")
+        parser.add_argument(
+            "--logins", action="store_true", help="affiche les comptes de démonstration et sort"
+        )
 
     def handle(
         self, *args, people: int, seed: int, reset: bool, if_empty: bool, interactive: bool, **options

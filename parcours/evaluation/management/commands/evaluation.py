@@ -18,7 +18,9 @@ class Command(BaseCommand):
     help = "Evaluate randomised experiments: `estimate` an impact from a CSV file, `power` of a design."
 
     def add_arguments(self, parser):
-        verbs = parser.add_subparsers(dest="verb", required=True, metavar="{estimate,power,send-surveys,compute-indicators}")
+        verbs = parser.add_subparsers(
+            dest="verb", required=True, metavar="{estimate,power,send-surveys,compute-indicators}"
+        )
         estimate = verbs.add_parser(
             "estimate", help="ITT (or LATE with --instrument) with robust or clustered standard errors"
         )
