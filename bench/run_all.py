@@ -16,9 +16,11 @@ HERE = Path(__file__).resolve().parent
 # name -> (script, full-size args, quick args)
 BENCHES = {
     "foundation": ("bench_foundation.py", [], ["--people", "20000"]),
-    "profiling": ("bench_profiling.py", [], ["--rows", "100000"]),
-    "normalise": ("bench_normalise.py", [], []),
+    "profiling": ("bench_profiling.py", [], ["--n", "100000", "--score-rows", "100000"]),
+    "normalise": ("bench_normalise.py", [], ["--queries", "1000"]),
     "evaluation": ("bench_evaluation.py", [], ["--n", "100000"]),
+    "matching": ("bench_matching.py", [], ["--offers", "100000"]),
+    "indicators": ("bench_indicators.py", [], ["--episodes", "100000"]),
 }
 
 
