@@ -39,7 +39,7 @@ def build_extras(seed: int, report: Callable[[str], None] = lambda _msg: None) -
 
     organisations = list(Organisation.objects.order_by("pk"))
     territories = list(Territory.objects.filter(level=Territory.Level.COMMUNE).order_by("pk"))
-    open_episodes = SupportEpisode.objects.open().select_related("person", "organisation")
+    open_episodes = SupportEpisode.objects.open().select_related("person", "organisation").order_by("pk")
 
     report("catalogue de services et orientations")
     from parcours.catalogue.demo import build_demo_catalogue
