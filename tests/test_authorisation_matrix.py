@@ -51,9 +51,7 @@ PUBLIC = "public"  # anyone, anonymous included
 LOGGED_IN = "logged_in"  # any authenticated user (their own data, or scoped lists)
 READ = "read"  # people allowed to read the case file
 WRITE = "write"  # staff of the episode's organisation; followers may read (403) but not write
-STAFF_ONLY = "staff_only"  # Django admin
 CONTRIBUTE = "contribute"  # everyone who reads the file may add to it (contacts)
-STAFF = "staff"  # counselors and managers of the organisation only (404 for everybody else)
 PROVIDER = "provider"  # staff of the organisation providing the service (the referent's)
 SIDES = "sides"  # staff of both sides of a referral: sender (referent's) and receiver (outsider's)
 COORDINATION = "coordination"  # territorial coordinators; others are refused (403 or 404)
@@ -362,6 +360,8 @@ def _html_routes() -> dict[str, URLPattern]:
     def walk(patterns, namespace=""):
         for p in patterns:
             if isinstance(p, URLResolver):
+                # The API is walked from its OpenAPI schema below; the admin has its own test
+                # (test_admin_is_for_staff_only) and scoped, read-only case data.
                 if p.namespace in {"admin", "api"}:
                     continue
                 ns = f"{namespace}{p.namespace}:" if p.namespace else namespace
@@ -578,14 +578,12 @@ def _expected_through(access, persona: str) -> bool:
         LOGGED_IN: persona != "anonymous",
         READ: persona in READERS,
         WRITE: persona in READERS,  # followers get 403, not 404: they may see the file
-        STAFF_ONLY: False,
         OWNER: persona == "referent",
         TOKEN: True,
         CONTRIBUTE: persona in READERS,
         PROVIDER: persona in CASE_STAFF,
         SIDES: persona in CASE_STAFF | {"outsider", "follower"},
         COORDINATION: persona == "coordinator",
-        STAFF: persona in CASE_STAFF,
     }[access]
 
 
@@ -684,3 +682,24 @@ def test_api_route_access(client, world, operation, persona):
     if method == "GET" and rule.access == LOGGED_IN and persona in {"analyst", "outsider"}:
         # Scoped lists answer 200 but must not contain the person.
         assert str(world["person"].public_id) not in response.content.decode()
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_admin_is_for_staff_only(client, world, persona):
+    if persona != "anonymous":
+        client.force_login(world["users"][persona])
+    response = client.get(reverse("admin:index"))
+    assert response.status_code == 302 and reverse("admin:login") in response["Location"]
+    admin = member(
+        world["organisation"],
+        Role.ADMINISTRATOR,
+        username=f"admin-{persona}",
+        is_staff=True,
+        is_superuser=True,
+    )
+    client.force_login(admin)
+    assert client.get(reverse("admin:index")).status_code == 200
+    # Case data in the admin is scoped like everywhere else: even a superuser sees no file there.
+    listing = client.get(reverse("admin:people_person_changelist"))
+    assert listing.status_code == 200
+    assert world["person"].last_name not in listing.content.decode()
