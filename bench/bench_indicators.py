@@ -90,6 +90,7 @@ def load(n_episodes: int, per_episode: int, seed: int = 7) -> None:
 
     from parcours.accounts.models import Membership, Role, User
     from parcours.cases.models import Contact, SupportEpisode
+    from parcours.cases.summary import refresh_contact_summary
     from parcours.organisations.models import Organisation, Site, Territory
     from parcours.people.models import Person
 
@@ -124,6 +125,7 @@ def load(n_episodes: int, per_episode: int, seed: int = 7) -> None:
     with connection.cursor() as django_cursor:
         cursor = django_cursor.cursor
         first_person = Person.objects.count()
+        person_communes = np.array([communes[i].pk for i in rng.integers(0, 200, n_episodes)])
         for offset in range(0, n_episodes, chunk):
             n = min(chunk, n_episodes - offset)
             people = model_defaults(
@@ -133,7 +135,7 @@ def load(n_episodes: int, per_episode: int, seed: int = 7) -> None:
                     "last_name": ["Nom"] * n,
                     "birth_date": pd.to_datetime("1960-01-01")
                     + pd.to_timedelta(rng.integers(0, 15000, n), unit="D"),
-                    "commune_id": [communes[i].pk for i in rng.integers(0, 200, n)],
+                    "commune_id": person_communes[offset : offset + n],
                 },
                 n,
             )
@@ -170,6 +172,7 @@ def load(n_episodes: int, per_episode: int, seed: int = 7) -> None:
                     "person_id": person_ids[sl],
                     "organisation_id": org_of_site[sl],
                     "site_id": site_ids[sl],
+                    "commune_id": person_communes[sl],
                     "referent_id": referent_ids[sl],
                     "started_on": start[sl].date,
                     "ended_on": end_on[sl].dt.date.values,
@@ -206,6 +209,13 @@ def load(n_episodes: int, per_episode: int, seed: int = 7) -> None:
             contact_columns = contact_columns or list(frame.columns)
             copy_frame(cursor, Contact._meta.db_table, frame)
             print(f"  contacts {sl.stop * per_episode:,}", file=sys.stderr, flush=True)
+        # COPY bypasses record_contact: rebuild the episodes' denormalised contact summary.
+        refreshed = time.perf_counter()
+        refresh_contact_summary()
+        print(f"  contact summary of the episodes in {time.perf_counter() - refreshed:.0f} s", file=sys.stderr)
+        # That UPDATE left a dead copy of every episode row; compact the table as a real bulk
+        # load would be before use.
+        cursor.execute(f"VACUUM FULL {SupportEpisode._meta.db_table}")
         cursor.execute("ANALYZE")
     print(f"loaded in {time.perf_counter() - started:.0f} s", file=sys.stderr)
 
@@ -239,7 +249,9 @@ def main(argv=None) -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    migrating = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
+    print(f"migrate: {time.perf_counter() - migrating:.1f} s", file=sys.stderr)
     from parcours.cases.models import Contact
     from parcours.evaluation.indicators import compute_frame, ensure_registry
     from parcours.evaluation.models import Indicator

@@ -99,10 +99,14 @@ def main() -> int:
     model.query_batch(queries[:200])  # warm-up (imports, caches)
     baseline.query_batch(queries[:200])
     _, ours_wall, ours_cpu = timed(model.query_batch, queries)
+    threads = os.cpu_count() or 1
+    _, par_wall, par_cpu = timed(model.query_batch, queries, n_threads=threads)
     _, base_wall, base_cpu = timed(baseline.query_batch, queries)
     ours_rate, base_rate = len(queries) / ours_wall, len(queries) / base_wall
+    par_rate = len(queries) / par_wall
     print("\nbatch (titles/s)          wall       cpu")
     print(f"  normaliser         {ours_rate:>8.0f}  {len(queries) / ours_cpu:>8.0f}")
+    print(f"  normaliser, {threads} thr  {par_rate:>8.0f}  {len(queries) / par_cpu:>8.0f}  (what the CLI uses)")
     print(f"  baseline           {base_rate:>8.0f}  {len(queries) / base_cpu:>8.0f}")
     print(
         f"  ratio normaliser / baseline: {ours_rate / base_rate:.2f}x (wall), {base_cpu / ours_cpu:.2f}x (cpu)"
@@ -115,7 +119,7 @@ def main() -> int:
     print(f"  baseline           {np.median(base_ms):>7.2f}  {np.percentile(base_ms, 95):>7.2f}")
     print(f"  ratio normaliser / baseline (median): {np.median(ours_ms) / np.median(base_ms):.2f}x")
 
-    batch_ok = max(ours_rate, len(queries) / ours_cpu) >= BATCH_GOAL
+    batch_ok = max(ours_rate, par_rate) >= BATCH_GOAL
     single_ok = np.median(ours_ms) <= SINGLE_GOAL_MS
     print(
         f"\ngoal batch >= {BATCH_GOAL:.0f}/s: {'met' if batch_ok else 'MISSED'}; "

@@ -68,6 +68,7 @@ def open_episode(
         person=person,
         organisation=organisation,
         site=site,
+        commune_id=person.commune_id,
         referent=referent,
         started_on=started_on or timezone.localdate(),
         intensity=intensity,
@@ -271,11 +272,18 @@ def end_follow_up_member(member: FollowUpMember, *, by) -> FollowUpMember:
 
 
 def _touch_contact(episode: SupportEpisode, occurred_at: datetime.datetime) -> None:
-    """Keep the denormalised last contact and the next due date in step with the contact log."""
+    """Keep the denormalised contact summary (first and last contact, number of contacts) and
+    the next due date in step with the contact log."""
+    fields = ["contact_count"]
+    episode.contact_count += 1
+    if episode.first_contact_at is None or occurred_at < episode.first_contact_at:
+        episode.first_contact_at = occurred_at
+        fields.append("first_contact_at")
     if episode.last_contact_at is None or occurred_at > episode.last_contact_at:
         episode.last_contact_at = occurred_at
         episode.next_contact_due = episode.compute_next_contact_due()
-        _save(episode, ["last_contact_at", "next_contact_due"])
+        fields += ["last_contact_at", "next_contact_due"]
+    _save(episode, fields)
 
 
 @transaction.atomic

@@ -136,6 +136,17 @@ class SupportEpisode(models.Model):
         related_name="episodes",
         verbose_name=_("site"),
     )
+    # The territory of the episode for statistics: the person's commune when it opened (a move
+    # does not rewrite past indicators). Set by open_episode.
+    commune = models.ForeignKey(
+        "organisations.Territory",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("commune à l'ouverture"),
+    )
     referent = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -155,6 +166,10 @@ class SupportEpisode(models.Model):
     stage = models.CharField(_("étape"), max_length=16, choices=Stage.choices, default=Stage.WELCOME)
     # Denormalised from contacts so that the portfolio and alerts filter on an index.
     last_contact_at = models.DateTimeField(_("dernier contact"), null=True, blank=True)
+    # Also denormalised (record_contact, cases.summary): the indicators read episodes, not the
+    # contact log (time to first contact, contact intensity over millions of contacts).
+    first_contact_at = models.DateTimeField(_("premier contact"), null=True, blank=True, editable=False)
+    contact_count = models.PositiveIntegerField(_("nombre de contacts"), default=0, editable=False)
     next_contact_due = models.DateField(_("prochain contact attendu avant le"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -340,7 +355,11 @@ class Contact(models.Model):
         ordering = ["-occurred_at", "-pk"]
         verbose_name = _("contact")
         verbose_name_plural = _("contacts")
-        indexes = [models.Index(fields=["episode", "occurred_at"])]
+        indexes = [
+            models.Index(fields=["episode", "occurred_at"]),
+            # contacts after a date (indicators computed as of a past day)
+            models.Index(fields=["occurred_at"], name="contact_occurred"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_channel_display()} {self.occurred_at:%Y-%m-%d}"

@@ -406,6 +406,9 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
     )
     last_contact = np.full(n_ep, -1, dtype=np.int64)
     np.maximum.at(last_contact, c_ep, c_at)
+    first_contact = np.full(n_ep, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(first_contact, c_ep, c_at)
+    contact_count = np.bincount(c_ep, minlength=n_ep).astype(np.int64)
     next_due = last_contact // DAY + target
 
     # --- Appointments: held (→ contact), missed, cancelled, upcoming ----------------------------
@@ -531,6 +534,7 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
             "person_id": ep_person_id,
             "organisation_id": org_id,
             "site_id": site,
+            "commune_id": terr.commune_ids[sk.commune[sk.person]],
             "referent_id": referent,
             "started_on": _date(sk.start),
             "ended_on": _date(sk.end, sk.closed),
@@ -540,6 +544,8 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
             "approach": approach_code,
             "stage": np.where(sk.closed, "closed", _pick(STAGES, current)).astype(object),
             "last_contact_at": _dt(clock, last_contact),
+            "first_contact_at": _dt(clock, np.where(contact_count > 0, first_contact, 0), contact_count > 0),
+            "contact_count": contact_count,
             "next_contact_due": _date(next_due),
             "version": np.ones(n_ep, dtype=np.int64),
             "created_at": _dt(clock, open_t),

@@ -57,9 +57,7 @@ def formula(key: str):
     return register
 
 
-def _cells(
-    qs, month_field: str, *, organisation="organisation_id", site="site_id", territory="person__commune_id"
-):
+def _cells(qs, month_field: str, *, organisation="organisation_id", site="site_id", territory="commune_id"):
     return qs.values(
         org=F(organisation),
         site_key=F(site),
@@ -68,58 +66,109 @@ def _cells(
     )
 
 
-def _per_episode_sql(inner, outer: str, params: list, params_before: tuple = ()) -> list[dict]:
-    """PostgreSQL: ``outer`` SQL over the ORM-built per-episode aggregate ``inner`` (a derived
-    table, which the ORM cannot express). One hash or index aggregate over all contacts instead
-    of one index probe per episode: the difference between seconds and minutes at 10 million
-    contacts (bench/bench_indicators.py)."""
-    inner_sql, inner_params = inner.query.sql_with_params()
-    # Only table names are formatted in; every value is a query parameter.
-    sql = outer.format(
-        inner=inner_sql,
-        episode=SupportEpisode._meta.db_table,
-        person=SupportEpisode._meta.get_field("person").related_model._meta.db_table,
-    )
+# The month of a date without time zone arithmetic (a date cast to timestamptz costs a zone
+# lookup per row).
+MONTH_SQL = "date_trunc('month', e.started_on::timestamp)::date"
+# Two groupings, each with the month: (organisation, site) — a site belongs to one organisation,
+# so organisations, sites and the whole are sums of these cells — and territory (the episode's
+# commune). grouping_set tells them apart (the bits of GROUPING(organisation, site, commune)).
+GROUPINGS = [
+    ("e.organisation_id", "e.site_id", "NULL::bigint", 1, "e.organisation_id, e.site_id"),
+    ("NULL::bigint", "NULL::bigint", "e.commune_id", 6, "e.commune_id"),
+]
+GROUPING_DIMENSIONS = {
+    1: ("organisation", "site", "all"),
+    6: ("territory",),
+}
+
+
+def _grouped_episodes_sql(
+    measures: str,
+    measure_params: list,
+    where: str,
+    where_params: list,
+    *,
+    join: str = "",
+    join_params: list | tuple = (),
+) -> list[dict]:
+    """PostgreSQL: ``measures`` (num, den, n) over the episodes (alias ``e``) matching ``where``,
+    for each grouping of GROUPINGS. The groupings are two plain GROUP BYs under UNION ALL rather
+    than GROUPING SETS: PostgreSQL runs those in parallel (partial aggregates), GROUPING SETS
+    not — half the time at a million episodes (bench/bench_indicators.py)."""
+    # Only fixed SQL fragments of this module and table names go into the text; every value is
+    # a query parameter.
+    episode = SupportEpisode._meta.db_table
+    branches = [
+        f"SELECT {org} AS org, {site} AS site_key, {territory} AS territory_key, "  # noqa: S608
+        f"{MONTH_SQL} AS month, {grouping} AS grouping_set, {measures} "
+        f"FROM {episode} e {join} WHERE {where} GROUP BY {keys}, {MONTH_SQL}"
+        for org, site, territory, grouping, keys in GROUPINGS
+    ]
+    params = [*measure_params, *join_params, *where_params] * len(branches)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params_before, *inner_params, *params])
+        cursor.execute(" UNION ALL ".join(branches), params)
         columns = [c[0] for c in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
-CELLS_SQL = (
-    "e.organisation_id AS org, e.site_id AS site_key, p.commune_id AS territory_key, "
-    "date_trunc('month', e.started_on)::date AS month, "
-    "GROUPING(e.organisation_id, e.site_id, p.commune_id) AS grouping_set"
+def _day_after(as_of: datetime.date) -> datetime.datetime:
+    """The first instant after the local day ``as_of``."""
+    return timezone.make_aware(datetime.datetime.combine(as_of + datetime.timedelta(days=1), datetime.time()))
+
+
+FIRST_CONTACT_MEASURES = (
+    "SUM(({first} AT TIME ZONE %s)::date - e.started_on) AS num, COUNT(*) AS den, COUNT(*) AS n"
 )
-# One pass, four groupings: by organisation, by site, by territory, all (each with the month).
-MONTH_SQL = "date_trunc('month', e.started_on)::date"
-GROUPING_SETS_SQL = (
-    f"GROUP BY GROUPING SETS ((e.organisation_id, {MONTH_SQL}), (e.site_id, {MONTH_SQL}), "
-    f"(p.commune_id, {MONTH_SQL}), ({MONTH_SQL}))"
-)
-# GROUPING() bits (organisation, site, commune): 1 = aggregated away.
-GROUPING_DIMENSION = {3: "organisation", 5: "site", 6: "territory", 7: "all"}
 
 
 @formula("time_to_first_contact")
 def time_to_first_contact(start, end, as_of, *, channels=None):
     """Days from the episode's start to its first contact (any channel, or only ``channels``),
-    for episodes started in the period that have had a contact by ``as_of``."""
-    contacts = Contact.objects.filter(episode=OuterRef("pk"))
+    for episodes started in the period that have had a contact by ``as_of``.
+
+    Any channel: read from the episode's denormalised ``first_contact_at`` (kept by
+    ``record_contact``), so the computation reads episodes only, never the contact log."""
     if channels:
-        contacts = contacts.filter(channel__in=channels)
+        return _first_contact_on_channels(start, end, as_of, channels)
     if connection.vendor == "postgresql":
-        inner = Contact.objects.filter(channel__in=channels) if channels else Contact.objects.all()
-        inner = inner.order_by().values("episode_id").annotate(first_at=Min("occurred_at"))
-        return _per_episode_sql(
-            inner,
-            f"SELECT {CELLS_SQL}, SUM((f.first_at AT TIME ZONE %s)::date - e.started_on) AS num, "  # noqa: S608
-            "COUNT(*) AS den, COUNT(*) AS n FROM ({inner}) f JOIN {episode} e ON e.id = f.episode_id "
-            "JOIN {person} p ON p.id = e.person_id "
-            "WHERE e.started_on >= %s AND e.started_on < %s AND e.started_on <= %s " + GROUPING_SETS_SQL,
-            [start, end, as_of],
-            params_before=(settings.TIME_ZONE,),
+        return _grouped_episodes_sql(
+            FIRST_CONTACT_MEASURES.format(first="e.first_contact_at"),
+            [settings.TIME_ZONE],
+            "e.started_on >= %s AND e.started_on < %s AND e.started_on <= %s AND e.first_contact_at < %s",
+            [start, end, as_of, _day_after(as_of)],
         )
+    qs = SupportEpisode.objects.filter(
+        started_on__gte=start,
+        started_on__lt=end,
+        started_on__lte=as_of,
+        first_contact_at__lt=_day_after(as_of),
+    ).annotate(days=DaysBetween(TruncDate("first_contact_at"), "started_on"))
+    return _cells(qs, "started_on").annotate(num=Sum("days"), den=Count("pk"), n=Count("pk"))
+
+
+def _first_contact_on_channels(start, end, as_of, channels):
+    """Time to first contact on some channels only: from the contact log (a revised formula)."""
+    if connection.vendor == "postgresql":
+        # One aggregate over the contacts of those channels (a derived table), not one probe
+        # per episode.
+        inner = (
+            Contact.objects.filter(channel__in=channels, occurred_at__lt=_day_after(as_of))
+            .order_by()
+            .values("episode_id")
+            .annotate(first_at=Min("occurred_at"))
+        )
+        inner_sql, inner_params = inner.query.sql_with_params()
+        return _grouped_episodes_sql(
+            FIRST_CONTACT_MEASURES.format(first="f.first_at"),
+            [settings.TIME_ZONE],
+            "e.started_on >= %s AND e.started_on < %s AND e.started_on <= %s",
+            [start, end, as_of],
+            join=f"JOIN ({inner_sql}) f ON f.episode_id = e.id",
+            join_params=inner_params,
+        )
+    contacts = Contact.objects.filter(
+        episode=OuterRef("pk"), channel__in=channels, occurred_at__lt=_day_after(as_of)
+    )
     first = Subquery(contacts.order_by("occurred_at").values("occurred_at")[:1])
     qs = (
         SupportEpisode.objects.filter(started_on__gte=start, started_on__lt=end, started_on__lte=as_of)
@@ -134,26 +183,25 @@ def time_to_first_contact(start, end, as_of, *, channels=None):
 def contact_intensity(start, end, as_of, *, min_days: int = 30):
     """Contacts achieved / contacts expected by the intensity target, for episodes started in the
     period and open at least ``min_days`` days by ``as_of`` (or their end). Expected contacts of
-    one episode = its days of support / its target interval in days."""
+    one episode = its days of support / its target interval in days.
+
+    Contacts achieved = the episode's denormalised ``contact_count`` minus its contacts after
+    ``as_of`` (none when computing as of today; an index range on ``occurred_at`` otherwise)."""
+    later = _day_after(as_of)
     if connection.vendor == "postgresql":
-        inner = (
-            Contact.objects.filter(occurred_at__date__lte=as_of)
-            .order_by()
-            .values("episode_id")
-            .annotate(c=Count("pk"))
-        )
-        return _per_episode_sql(
-            inner,
-            f"SELECT {CELLS_SQL}, SUM(COALESCE(f.c, 0)) AS num, "  # noqa: S608
+        return _grouped_episodes_sql(
+            "SUM(e.contact_count - COALESCE(l.c, 0)) AS num, "
             "SUM((COALESCE(e.ended_on, %s) - e.started_on)::float / e.contact_target_days) AS den, "
-            "COUNT(*) AS n FROM {episode} e LEFT JOIN ({inner}) f ON f.episode_id = e.id "
-            "JOIN {person} p ON p.id = e.person_id WHERE e.started_on >= %s AND e.started_on < %s "
-            "AND COALESCE(e.ended_on, %s) - e.started_on >= %s " + GROUPING_SETS_SQL,
+            "COUNT(*) AS n",
+            [as_of],
+            "e.started_on >= %s AND e.started_on < %s AND COALESCE(e.ended_on, %s) - e.started_on >= %s",
             [start, end, as_of, min_days],
-            params_before=(as_of,),
+            join=f"LEFT JOIN (SELECT episode_id, COUNT(*) AS c FROM {Contact._meta.db_table} "  # noqa: S608
+            "WHERE occurred_at >= %s GROUP BY episode_id) l ON l.episode_id = e.id",
+            join_params=[later],
         )
-    count = Subquery(
-        Contact.objects.filter(episode=OuterRef("pk"), occurred_at__date__lte=as_of)
+    after = Subquery(
+        Contact.objects.filter(episode=OuterRef("pk"), occurred_at__gte=later)
         .order_by()
         .values("episode")
         .annotate(c=Count("pk"))
@@ -165,7 +213,7 @@ def contact_intensity(start, end, as_of, *, min_days: int = 30):
         .annotate(days=DaysBetween(Coalesce("ended_on", Value(as_of)), "started_on"))
         .filter(days__gte=min_days)
         .annotate(
-            n_contacts=Coalesce(count, 0),
+            n_contacts=F("contact_count") - Coalesce(after, 0),
             expected=Cast("days", FloatField()) / Cast("contact_target_days", FloatField()),
         )
     )
@@ -242,7 +290,7 @@ def referral_completion(start, end, as_of):
         "proposed_at",
         organisation="episode__organisation_id",
         site="episode__site_id",
-        territory="person__commune_id",
+        territory="episode__commune_id",
     ).annotate(num=Sum("done"), den=Count("pk"), n=Count("pk"))
 
 
@@ -453,8 +501,10 @@ def compute_frame(
         for dimension, column in DIMENSION_COLUMN.items():
             keys = ["period"] if column is None else [column, "period"]
             if cells["grouping_set"].notna().any():
-                # PostgreSQL grouped each dimension already (GROUPING SETS): pick its rows.
-                frame = cells[cells["grouping_set"].map(GROUPING_DIMENSION) == dimension]
+                # PostgreSQL grouped by (organisation, site) and by territory (GROUPING SETS):
+                # the rows of the set that holds this dimension.
+                sets = [g for g, dims in GROUPING_DIMENSIONS.items() if dimension in dims]
+                frame = cells[cells["grouping_set"].isin(sets)]
                 frame = frame if column is None else frame[frame[column].notna()]
             else:
                 frame = cells if column is None else cells[cells[column].notna()]

@@ -8,6 +8,7 @@ Exit codes: 0 success, 2 bad input (folder or file missing or unreadable, invali
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -136,6 +137,7 @@ def _normalise_arguments(parser) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON document on stdout")
     parser.add_argument("--input", help="file with one job title per line; writes JSON Lines")
     parser.add_argument("--output", help="write the JSON Lines there instead of stdout (with --input)")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bar on stderr (with --input)")
     parser.add_argument(
         "--rome-dir",
         help="fit on this ROME CSV folder instead of the database (works without any database)",
@@ -190,6 +192,26 @@ def _normaliser_from_db(taxonomy: str, language: str):
         ) from exc
 
 
+BATCH_BLOCK = 4096
+
+
+def _query_all(command, options, normaliser, titles: list[str]) -> list:
+    """Every title's matches; a batch file goes by blocks, with a progress bar and every core
+    on the sparse product."""
+    if not options["input"]:
+        return normaliser.query_batch(titles, top=options["top"])
+    threads = os.cpu_count() or 1
+    results: list = []
+    with _progress_bar(command, options, "normalise") as bar:
+        bar.reset(total=len(titles))
+        bar.unit = "titles"
+        for start in range(0, len(titles), BATCH_BLOCK):
+            block = titles[start : start + BATCH_BLOCK]
+            results += normaliser.query_batch(block, top=options["top"], n_threads=threads)
+            bar.update(len(block))
+    return results
+
+
 def _result(query: str, matches) -> dict:
     return {
         "query": query,
@@ -220,7 +242,7 @@ def normalise(command, options) -> None:
             normaliser, source = _normaliser_from_dir(options["rome_dir"])
         else:
             normaliser, source = _normaliser_from_db(options["taxonomy"], options["lang"])
-        results = normaliser.query_batch(titles, top=options["top"])
+        results = _query_all(command, options, normaliser, titles)
     except BadInputError as exc:
         raise CommandError(str(exc), returncode=2) from exc
 

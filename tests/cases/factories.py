@@ -2,6 +2,7 @@ import factory
 from django.utils import timezone
 
 from parcours.cases.models import Appointment, Contact, FollowUpMember, SupportEpisode
+from parcours.cases.summary import refresh_contact_summary
 from tests.accounts.factories import member
 from tests.organisations.factories import OrganisationFactory
 from tests.people.factories import PersonFactory
@@ -14,6 +15,7 @@ class EpisodeFactory(factory.django.DjangoModelFactory):
     person = factory.SubFactory(PersonFactory)
     organisation = factory.SubFactory(OrganisationFactory)
     referent = factory.LazyAttribute(lambda e: member(e.organisation))
+    commune = factory.SelfAttribute("person.commune")
     started_on = factory.LazyFunction(timezone.localdate)
     contact_target_days = 30
     next_contact_due = factory.LazyAttribute(lambda e: e.started_on + timezone.timedelta(days=30))
@@ -30,11 +32,19 @@ class EpisodeFactory(factory.django.DjangoModelFactory):
 class ContactFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Contact
+        skip_postgeneration_save = True
 
     episode = factory.SubFactory(EpisodeFactory)
     channel = "phone"
     summary = "Point d'étape"
     author = factory.SelfAttribute("episode.referent")
+
+    @factory.post_generation
+    def episode_summary(obj, create, extracted, **kwargs):
+        """Contacts written directly (not through record_contact): keep the episode's
+        denormalised first contact and count true, as the migration and bulk loads do."""
+        if create:
+            refresh_contact_summary([obj.episode_id])
 
 
 class AppointmentFactory(factory.django.DjangoModelFactory):

@@ -45,6 +45,39 @@ def test_record_contact_moves_next_due_date(episode, counselor):
     assert CaseEvent.objects.filter(episode=episode, kind=CaseEvent.Kind.CONTACT_RECORDED).count() == 2
 
 
+def test_record_contact_keeps_first_contact_and_count(episode, counselor):
+    assert (episode.first_contact_at, episode.contact_count) == (None, 0)
+    occurred = timezone.now() - datetime.timedelta(days=2)
+    actions.record_contact(episode, by=counselor, channel="phone", occurred_at=occurred)
+    episode.refresh_from_db()
+    assert (episode.first_contact_at, episode.contact_count) == (occurred, 1)
+    earlier = occurred - datetime.timedelta(days=5)
+    actions.record_contact(episode, by=counselor, channel="email", occurred_at=earlier)
+    actions.record_contact(episode, by=counselor, channel="email")
+    episode.refresh_from_db()
+    assert (episode.first_contact_at, episode.contact_count) == (earlier, 3)
+    assert episode.contact_count == episode.contacts.count()
+
+
+def test_refresh_contact_summary_rebuilds_from_the_contact_log(episode, counselor, organisation):
+    from parcours.cases.summary import refresh_contact_summary
+
+    occurred = timezone.now() - datetime.timedelta(days=3)
+    actions.record_contact(episode, by=counselor, channel="phone", occurred_at=occurred)
+    actions.record_contact(episode, by=counselor, channel="phone")
+    silent = actions.open_episode(PersonFactory(), by=counselor, organisation=organisation)
+    SupportEpisode.objects.update(first_contact_at=timezone.now(), contact_count=42)  # broken on purpose
+    assert refresh_contact_summary() == 2
+    episode.refresh_from_db()
+    silent.refresh_from_db()
+    assert (episode.first_contact_at, episode.contact_count) == (occurred, 2)
+    assert (silent.first_contact_at, silent.contact_count) == (None, 0)
+    SupportEpisode.objects.filter(pk=episode.pk).update(contact_count=0)
+    assert refresh_contact_summary([episode.pk]) == 1
+    episode.refresh_from_db()
+    assert episode.contact_count == 2
+
+
 def test_contact_in_the_future_is_refused(episode, counselor):
     with pytest.raises(ValidationError):
         actions.record_contact(

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db.models import Max
+from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from parcours.accounts.models import User
@@ -79,12 +79,17 @@ def test_demo_counts_are_in_plausible_ranges(demo):
     assert Consent.objects.count() > 0
 
 
-def test_denormalised_last_and_next_contact_match_the_contact_log(demo):
-    episodes = SupportEpisode.objects.annotate(latest=Max("contacts__occurred_at"))
+def test_denormalised_contact_summary_matches_the_contact_log(demo):
+    episodes = SupportEpisode.objects.annotate(
+        latest=Max("contacts__occurred_at"), earliest=Min("contacts__occurred_at"), n=Count("contacts")
+    ).select_related("person")
     assert episodes.exists()
     for episode in episodes:
         assert episode.latest is not None
         assert episode.last_contact_at == episode.latest
+        assert episode.first_contact_at == episode.earliest
+        assert episode.contact_count == episode.n
+        assert episode.commune_id == episode.person.commune_id
         assert episode.next_contact_due == timezone.localdate(episode.latest) + datetime.timedelta(
             days=episode.contact_target_days
         )

@@ -104,6 +104,24 @@ def test_indicators_match_hand_computed_values(fixture, organisation):
     assert value("employment_3m", dimension=Dimension.ALL, granularity=Granularity.YEAR).denominator == 4
 
 
+def test_contacts_after_the_as_of_day_are_left_out(fixture, organisation):
+    e1, _e2, _e3, e4 = fixture["episodes"]
+    # 00:30 in Paris on the day after AS_OF (22:30 UTC on AS_OF): after the as-of day.
+    ContactFactory(episode=e1, occurred_at=at(AS_OF + datetime.timedelta(days=1), hour=0).replace(minute=30))
+    ContactFactory(episode=e4, occurred_at=at(AS_OF + datetime.timedelta(days=2)))
+    compute_indicators(period="2025", as_of=AS_OF)
+    v = value("contact_intensity", organisation=organisation)
+    assert v.numerator == 6 and v.n == 2  # as without the later contacts
+    v = value("time_to_first_contact", organisation=organisation)
+    assert (v.numerator, v.denominator) == (6, 3)
+    assert not IndicatorValue.objects.filter(
+        version__indicator__code="time_to_first_contact", period_start=datetime.date(2025, 2, 1)
+    ).exists()
+    # As of the day after, e1's late contact counts (4 + 1 + 2 contacts in January's cohort).
+    compute_indicators(period="2025", as_of=AS_OF + datetime.timedelta(days=1))
+    assert value("contact_intensity", organisation=organisation).numerator == 7
+
+
 def test_computing_twice_replaces_values(fixture):
     compute_indicators(period="2025", as_of=AS_OF)
     first = IndicatorValue.objects.count()

@@ -182,6 +182,59 @@ def test_batch_gives_the_same_results_as_single_queries(normaliser):
     assert batch == [normaliser.query(t, top=4) for t in texts]
 
 
+def test_threaded_batch_gives_the_same_results(normaliser):
+    texts = ["aide soignante", "dev web", "", "serveuse H/F", "electricien batiment", "cuisiner"] * 20
+    assert normaliser.query_batch(texts, top=5, chunk_size=32, n_threads=2) == normaliser.query_batch(texts)
+
+
+def _reference_ranking(model, text: str, top: int) -> list[tuple[str, float]]:
+    """The scoring rule written plainly, one label at a time (every label is a candidate)."""
+    from rapidfuzz import fuzz
+
+    prepared = model.prepare(text)
+    n_word = len(model.word_vectorizer_.vocabulary_)
+    q = _tfidf_rows(
+        [
+            (model.word_vectorizer_, np.sqrt(model.word_weight), 0),
+            (model.char_vectorizer_, np.sqrt(1 - model.word_weight), n_word),
+        ],
+        [prepared],
+        model.index_t_.shape[0],
+    )
+    retrieval = (q @ model.index_t_).toarray()[0]
+    q_doc = _tfidf_rows([(model.doc_vectorizer_, 1.0, 0)], [prepared], model.doc_index_t_.shape[0])
+    docs = (q_doc @ model.doc_index_t_).toarray()[0]
+    w = np.array([model.retrieval_weight, model.fuzzy_weight, model.coverage_weight, model.precision_weight])
+    w = w / w.sum()
+    q_words = set(prepared.split())
+    best: dict[int, float] = {}
+    for j, label in enumerate(model.labels_):
+        if retrieval[j] <= 0:
+            continue
+        common = len(set(label.split()) & q_words)
+        score = (
+            w[0] * retrieval[j]
+            + w[1] * fuzz.token_set_ratio(prepared, label) / 100
+            + w[2] * common / max(len(q_words), 1)
+            + w[3] * common / max(len(set(label.split())), 1)
+        )
+        code = int(model.label_codes_[j])
+        best[code] = max(best.get(code, -1.0), score)
+    final = {c: (1 - model.doc_weight) * s + model.doc_weight * docs[c] for c, s in best.items()}
+    ranked = sorted(final.items(), key=lambda cs: (-cs[1], cs[0]))[:top]
+    return [(model.codes_[c], round(min(max(s, 0.0), 1.0), 6)) for c, s in ranked]
+
+
+def test_vectorised_ranking_equals_the_plain_rule(sample):
+    labels, codes = sample.label_pairs()
+    model = JobTitleNormaliser(n_candidates=100_000).fit(labels, codes, code_texts=sample.code_texts())
+    texts = ["aide soignante", "dev web", "serveuse H/F", "electricien batiment", "agent d'entretien", "cuisiner"]
+    for text, got in zip(texts, model.query_batch(texts, top=6), strict=True):
+        expected = _reference_ranking(model, text, 6)
+        assert [m.code for m in got] == [c for c, _ in expected], text
+        np.testing.assert_allclose([m.score for m in got], [s for _, s in expected], atol=2e-6)
+
+
 def test_save_and_load_round_trip(normaliser, tmp_path):
     path = normaliser.save(tmp_path / "normaliser.joblib")
     loaded = JobTitleNormaliser.load(path)

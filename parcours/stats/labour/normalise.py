@@ -41,9 +41,10 @@ from typing import NamedTuple
 import joblib
 import numpy as np
 import scipy.sparse as sp
-from rapidfuzz import fuzz, process
+from rapidfuzz import fuzz
 from rapidfuzz.distance import OSA
 from sklearn.feature_extraction.text import TfidfVectorizer
+from sparse_dot_topn import sp_matmul_topn
 from unidecode import unidecode
 
 from parcours.stats.errors import BadInputError
@@ -309,19 +310,45 @@ class Match(NamedTuple):
     score: float
 
 
+WORD_CACHE_LIMIT = 200_000
+
+
+def _feature_ids(vectorizer: TfidfVectorizer, texts: list[str], word_cache: dict | None) -> list[list[int]]:
+    """Vocabulary ids of each text's terms. A ``char_wb`` analyser makes its n-grams word by
+    word, so with a ``word_cache`` each distinct word is analysed once and reused."""
+    analyse, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
+    if word_cache is None or vectorizer.analyzer != "char_wb":
+        return [[vocabulary[g] for g in analyse(text) if g in vocabulary] for text in texts]
+    if len(word_cache) > WORD_CACHE_LIMIT:
+        word_cache.clear()
+    out = []
+    for text in texts:
+        ids: list[int] = []
+        for word in text.split():
+            cached = word_cache.get(word)
+            if cached is None:
+                cached = word_cache[word] = [vocabulary[g] for g in analyse(word) if g in vocabulary]
+            ids += cached
+        out.append(ids)
+    return out
+
+
 def _tfidf_rows(
-    blocks: list[tuple[TfidfVectorizer, float, int]], texts: list[str], n_features: int
+    blocks: list[tuple[TfidfVectorizer, float, int]],
+    texts: list[str],
+    n_features: int,
+    word_cache: dict | None = None,
 ) -> sp.csr_matrix:
     """TF-IDF rows for ``texts`` from fitted vectorizers, side by side, each block scaled.
 
     Same numbers as ``TfidfVectorizer.transform`` (sublinear tf, idf, L2 norm per block)
     without its per-call validation, which dominates the cost of one short query; the counting
-    and weighting are vectorised over the whole chunk.
+    and weighting are vectorised over the whole chunk. ``word_cache`` (word -> ids) spares
+    re-analysing known words for character n-grams (texts must be lower-case, single-spaced).
     """
     all_rows, all_cols, all_vals = [], [], []
     for vectorizer, weight, offset in blocks:
-        analyse, vocabulary = vectorizer.build_analyzer(), vectorizer.vocabulary_
-        per_text = [[vocabulary[g] for g in analyse(text) if g in vocabulary] for text in texts]
+        per_text = _feature_ids(vectorizer, texts, word_cache)
         lengths = np.fromiter((len(c) for c in per_text), dtype=np.int64, count=len(texts))
         if not lengths.sum():
             continue
@@ -513,12 +540,16 @@ class JobTitleNormaliser:
         )
         word = self.word_vectorizer_.fit_transform(self.labels_)
         char = self.char_vectorizer_.fit_transform(self.labels_)
-        self.index_t_ = self._stack(word, char).T.tocsr()
-        self.label_words_ = [frozenset(label.split()) for label in self.labels_]
-        self.label_lengths_ = np.array([max(len(w), 1) for w in self.label_words_], dtype=np.float64)
-        order = np.argsort(self.label_codes_, kind="stable")
-        bounds = np.searchsorted(self.label_codes_[order], np.arange(len(self.codes_) + 1))
-        self.code_label_index_ = [order[bounds[c] : bounds[c + 1]] for c in range(len(self.codes_))]
+        self.index_rows_ = self._stack(word, char)
+        self.index_t_ = self.index_rows_.T.tocsr()
+        label_words = [frozenset(label.split()) for label in self.labels_]
+        self.label_lengths_ = np.array([max(len(w), 1) for w in label_words], dtype=np.float64)
+        self.label_word_vocabulary_ = {w: j for j, w in enumerate(sorted(self.word_counts_))}
+        self.label_word_presence_ = self._word_presence(self.labels_)
+        # labels grouped by code: code c owns code_label_order_[starts[c] : starts[c] + counts[c]]
+        self.code_label_order_ = np.argsort(self.label_codes_, kind="stable")
+        bounds = np.searchsorted(self.label_codes_[self.code_label_order_], np.arange(len(self.codes_) + 1))
+        self.code_label_starts_, self.code_label_counts_ = bounds[:-1], np.diff(bounds)
 
         self.doc_vectorizer_ = None
         if self.doc_weight > 0:
@@ -539,6 +570,19 @@ class JobTitleNormaliser:
         c = np.float32(np.sqrt(1.0 - self.word_weight))
         # both blocks are L2-normalised, so the dot product of stacked rows is the weighted cosine
         return sp.hstack([word * w, char * c], format="csr", dtype=np.float32)
+
+    @property
+    def _char_cache(self) -> dict:
+        """Word -> character n-gram ids, filled as queries come (not saved with the model)."""
+        cache = self.__dict__.get("_char_cache_")
+        if cache is None:
+            cache = self.__dict__["_char_cache_"] = {}
+        return cache
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_char_cache_", None)
+        return state
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "index_t_"):
@@ -570,7 +614,15 @@ class JobTitleNormaliser:
         words = clean_tokens(text, self.abbreviations_)
         return " ".join(self._correct(w, cache) for w in words)
 
-    def _rank_chunk(self, chunk: list[str], top: int) -> list[list[Match]]:
+    def _rank_chunk(self, chunk: list[str], top: int, n_threads: int | None = None) -> list[list[Match]]:
+        """Rank one chunk of prepared queries, vectorised over every (query, candidate) pair.
+
+        Retrieval keeps the ``n_candidates`` best labels of each query straight out of the sparse
+        product (``sparse_dot_topn``: no dense queries x labels block, no partition over it);
+        the best label of each of the 3 codes the document score likes best joins them. Every
+        re-ranking term is then computed on the flat list of pairs.
+        """
+        n = len(chunk)
         n_word = len(self.word_vectorizer_.vocabulary_)
         q = _tfidf_rows(
             [
@@ -579,87 +631,113 @@ class JobTitleNormaliser:
             ],
             chunk,
             self.index_t_.shape[0],
+            self._char_cache,
         )
-        retrieval = (q @ self.index_t_).toarray()
-        n_labels = retrieval.shape[1]
+        n_labels = self.index_t_.shape[1]
         k = min(self.n_candidates, n_labels)
-        # partition on the scores themselves (no negated copy of the dense block)
-        candidates = (
-            np.argpartition(retrieval, n_labels - k, axis=1)[:, n_labels - k :] if k < n_labels else None
-        )
-        if candidates is None:
-            candidates = np.tile(np.arange(n_labels), (len(chunk), 1))
+        best = sp_matmul_topn(q, self.index_t_, top_n=k, threshold=0.0, n_threads=n_threads).tocoo()
+        rows, cand, r = best.row.astype(np.int64), best.col.astype(np.int64), best.data.astype(np.float64)
         docs = None
         if self.doc_vectorizer_ is not None:
             q_doc = _tfidf_rows([(self.doc_vectorizer_, 1.0, 0)], chunk, self.doc_index_t_.shape[0])
             docs = (q_doc @ self.doc_index_t_).toarray()
             n_doc = min(3, docs.shape[1])
             doc_top = np.argpartition(-docs, n_doc - 1, axis=1)[:, :n_doc]
+            # the codes the document score likes best get their best label ranked too
+            d_rows = np.repeat(np.arange(n), n_doc)
+            d_codes = doc_top.ravel()
+            liked = docs[d_rows, d_codes] > 0
+            d_rows, d_codes = d_rows[liked], d_codes[liked]
+            sizes = self.code_label_counts_[d_codes]
+            pair_rows = np.repeat(d_rows, sizes)
+            pair_codes = np.repeat(d_codes, sizes)
+            starts = np.repeat(self.code_label_starts_[d_codes] - np.cumsum(sizes) + sizes, sizes)
+            pair_labels = self.code_label_order_[starts + np.arange(sizes.sum())]
+            values = np.asarray(q[pair_rows].multiply(self.index_rows_[pair_labels]).sum(axis=1)).ravel()
+            # best label per (query, code)
+            order = np.lexsort((-values, pair_codes, pair_rows))
+            group = pair_rows[order] * len(self.codes_) + pair_codes[order]
+            first = order[np.r_[True, group[1:] != group[:-1]]] if order.size else order
+            rows = np.concatenate([rows, pair_rows[first]])
+            cand = np.concatenate([cand, pair_labels[first]])
+            r = np.concatenate([r, values[first]])
+            # one row per (query, label), positive retrieval only
+            _, first = np.unique(rows * n_labels + cand, return_index=True)
+            rows, cand, r = rows[first], cand[first], r[first]
+        keep = r > 0
+        rows, cand, r = rows[keep], cand[keep], r[keep]
+        empty = np.array([not text for text in chunk])
+        keep = ~empty[rows]
+        rows, cand, r = rows[keep], cand[keep], r[keep]
         if self.rerank:
             weights = np.array(
                 [self.retrieval_weight, self.fuzzy_weight, self.coverage_weight, self.precision_weight]
             )
             weights = weights / weights.sum()
-        out: list[list[Match]] = []
-        for i, text in enumerate(chunk):
-            cand = candidates[i]
-            if docs is not None:
-                # the codes the document score likes best get their best label ranked too
-                extra = [
-                    lab[np.argmax(retrieval[i, lab])]
-                    for c in doc_top[i]
-                    if docs[i, c] > 0 and (lab := self.code_label_index_[c]).size
-                ]
-                cand = np.unique(np.concatenate([cand, np.asarray(extra, dtype=cand.dtype)]))
-            r = retrieval[i, cand]
-            keep = r > 0
-            cand, r = cand[keep], r[keep]
-            if cand.size == 0 or not text:
-                out.append([])
-                continue
-            if self.rerank:
-                # distinct words shared with each candidate; unknown query words count in the
-                # query length (a word no label has is a word the label misses)
-                q_set = frozenset(text.split())
-                common = np.array([len(self.label_words_[j] & q_set) for j in cand], dtype=np.float64)
-                fuzzy = np.zeros(cand.size)
-                if weights[1] > 0:
-                    fuzzy = process.cdist(
-                        [text], [self.labels_[j] for j in cand], scorer=fuzz.token_set_ratio
-                    )[0]
-                score = (
-                    weights[0] * r
-                    + weights[1] * fuzzy / 100.0
-                    + weights[2] * common / max(len(q_set), 1)
-                    + weights[3] * common / self.label_lengths_[cand]
+            # distinct words shared with each candidate; unknown query words count in the query
+            # length (a word no label has is a word the label misses)
+            q_words = self._word_presence(chunk)
+            common = np.asarray(q_words[rows].multiply(self.label_word_presence_[cand]).sum(axis=1)).ravel()
+            q_len = np.array([max(len(set(text.split())), 1) for text in chunk], dtype=np.float64)
+            fuzzy = np.zeros(rows.size)
+            if weights[1] > 0:
+                labels = self.labels_
+                scorer = fuzz.token_set_ratio
+                fuzzy = np.fromiter(
+                    (scorer(chunk[i], labels[j]) for i, j in zip(rows.tolist(), cand.tolist(), strict=True)),
+                    dtype=np.float64,
+                    count=rows.size,
                 )
-            else:
-                score = r.astype(np.float64)
-            codes = self.label_codes_[cand]
-            order = np.argsort(-score, kind="stable")
-            codes, score = codes[order], score[order]
-            _, first = np.unique(codes, return_index=True)
-            codes, score = codes[first], score[first]
-            if docs is not None:
-                score = (1.0 - self.doc_weight) * score + self.doc_weight * docs[i, codes]
-            best = np.lexsort((codes, -score))[:top]
+            score = (
+                weights[0] * r
+                + weights[1] * fuzzy / 100.0
+                + weights[2] * common / q_len[rows]
+                + weights[3] * common / self.label_lengths_[cand]
+            )
+        else:
+            score = r
+        # a code scores as its best label
+        codes = self.label_codes_[cand].astype(np.int64)
+        order = np.lexsort((-score, codes, rows))
+        group = rows[order] * len(self.codes_) + codes[order]
+        first = order[np.r_[True, group[1:] != group[:-1]]] if order.size else order
+        rows, codes, score = rows[first], codes[first], score[first]
+        if docs is not None:
+            score = (1.0 - self.doc_weight) * score + self.doc_weight * docs[rows, codes]
+        # per query: best score first, then the code index (deterministic ties)
+        order = np.lexsort((codes, -score, rows))
+        rows, codes, score = rows[order], codes[order], np.clip(score[order], 0.0, 1.0)
+        bounds = np.searchsorted(rows, np.arange(n + 1))
+        names, display = self.codes_, self.code_labels_
+        out: list[list[Match]] = []
+        for i in range(n):
+            lo, hi = bounds[i], min(bounds[i + 1], bounds[i] + top)
             out.append(
                 [
-                    Match(
-                        self.codes_[c],
-                        self.code_labels_[self.codes_[c]],
-                        round(float(min(max(s, 0.0), 1.0)), 6),
-                    )
-                    for c, s in zip(codes[best].tolist(), score[best].tolist(), strict=True)
+                    Match(names[c], display[names[c]], round(s, 6))
+                    for c, s in zip(codes[lo:hi].tolist(), score[lo:hi].tolist(), strict=True)
                 ]
             )
         return out
+
+    def _word_presence(self, texts: list[str]) -> sp.csr_matrix:
+        """Binary query x label-word matrix (words the labels know; others match nothing)."""
+        vocabulary = self.label_word_vocabulary_
+        per_text = [{vocabulary[w] for w in text.split() if w in vocabulary} for text in texts]
+        lengths = np.fromiter((len(s) for s in per_text), dtype=np.int64, count=len(texts))
+        cols = np.fromiter((j for s in per_text for j in s), dtype=np.int64, count=int(lengths.sum()))
+        return sp.csr_matrix(
+            (np.ones(cols.size, dtype=np.float32), cols, np.r_[0, np.cumsum(lengths)]),
+            shape=(len(texts), len(vocabulary)),
+        )
 
     def query(self, text: str, top: int = 5) -> list[Match]:
         """Best ``top`` codes for one job title, as :class:`Match` (code, label, score)."""
         return self.query_batch([text], top=top)[0]
 
-    def query_batch(self, texts: Iterable[str], top: int = 5, chunk_size: int = 256) -> list[list[Match]]:
+    def query_batch(
+        self, texts: Iterable[str], top: int = 5, chunk_size: int = 256, n_threads: int | None = None
+    ) -> list[list[Match]]:
         """Best ``top`` codes for each of many job titles (one sparse product per chunk).
 
         Parameters
@@ -667,7 +745,9 @@ class JobTitleNormaliser:
         texts : iterable of str
         top : int, default 5
         chunk_size : int, default 256
-            Queries per sparse product (bounds memory: chunk_size x labels floats).
+            Queries per sparse product.
+        n_threads : int, optional
+            Threads of the sparse top-n product (``sparse_dot_topn``); None runs it sequentially.
 
         Returns
         -------
@@ -682,7 +762,7 @@ class JobTitleNormaliser:
         prepared = [self.prepare(t, cache) for t in texts]
         out: list[list[Match]] = []
         for start in range(0, len(prepared), chunk_size):
-            out += self._rank_chunk(prepared[start : start + chunk_size], top)
+            out += self._rank_chunk(prepared[start : start + chunk_size], top, n_threads)
         return out
 
     # ---------------------------------------------------------------- persistence
