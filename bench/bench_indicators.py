@@ -212,7 +212,9 @@ def load(n_episodes: int, per_episode: int, seed: int = 7) -> None:
         # COPY bypasses record_contact: rebuild the episodes' denormalised contact summary.
         refreshed = time.perf_counter()
         refresh_contact_summary()
-        print(f"  contact summary of the episodes in {time.perf_counter() - refreshed:.0f} s", file=sys.stderr)
+        print(
+            f"  contact summary of the episodes in {time.perf_counter() - refreshed:.0f} s", file=sys.stderr
+        )
         # That UPDATE left a dead copy of every episode row; compact the table as a real bulk
         # load would be before use.
         cursor.execute(f"VACUUM FULL {SupportEpisode._meta.db_table}")

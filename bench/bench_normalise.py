@@ -106,7 +106,9 @@ def main() -> int:
     par_rate = len(queries) / par_wall
     print("\nbatch (titles/s)          wall       cpu")
     print(f"  normaliser         {ours_rate:>8.0f}  {len(queries) / ours_cpu:>8.0f}")
-    print(f"  normaliser, {threads} thr  {par_rate:>8.0f}  {len(queries) / par_cpu:>8.0f}  (what the CLI uses)")
+    print(
+        f"  normaliser, {threads} thr  {par_rate:>8.0f}  {len(queries) / par_cpu:>8.0f}  (what the CLI uses)"
+    )
     print(f"  baseline           {base_rate:>8.0f}  {len(queries) / base_cpu:>8.0f}")
     print(
         f"  ratio normaliser / baseline: {ours_rate / base_rate:.2f}x (wall), {base_cpu / ours_cpu:.2f}x (cpu)"

@@ -228,7 +228,14 @@ def _reference_ranking(model, text: str, top: int) -> list[tuple[str, float]]:
 def test_vectorised_ranking_equals_the_plain_rule(sample):
     labels, codes = sample.label_pairs()
     model = JobTitleNormaliser(n_candidates=100_000).fit(labels, codes, code_texts=sample.code_texts())
-    texts = ["aide soignante", "dev web", "serveuse H/F", "electricien batiment", "agent d'entretien", "cuisiner"]
+    texts = [
+        "aide soignante",
+        "dev web",
+        "serveuse H/F",
+        "electricien batiment",
+        "agent d'entretien",
+        "cuisiner",
+    ]
     for text, got in zip(texts, model.query_batch(texts, top=6), strict=True):
         expected = _reference_ranking(model, text, 6)
         assert [m.code for m in got] == [c for c, _ in expected], text
