@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter, defaultdict
+from functools import lru_cache
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import NamedTuple
@@ -217,6 +218,7 @@ GENDER_WORDS = {
 }
 
 
+@lru_cache(maxsize=65536)
 def fold_gender(word: str) -> str:
     """Map a French feminine (or plural feminine) word ending onto the masculine one.
 
@@ -759,7 +761,8 @@ class JobTitleNormaliser:
             raise BadInputError(f"top must be >= 1, got {top}")
         texts = [str(t) for t in texts]
         cache: dict[str, str] = {}
-        prepared = [self.prepare(t, cache) for t in texts]
+        seen: dict[str, str] = {}  # a batch file often repeats titles: clean each text once
+        prepared = [seen[t] if t in seen else seen.setdefault(t, self.prepare(t, cache)) for t in texts]
         out: list[list[Match]] = []
         for start in range(0, len(prepared), chunk_size):
             out += self._rank_chunk(prepared[start : start + chunk_size], top, n_threads)
