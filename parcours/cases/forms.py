@@ -4,7 +4,7 @@ import datetime
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.db.models import Q
+from django.db.models import OuterRef, Q, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -124,13 +124,25 @@ class ChangeIntensityForm(VersionedForm):
 
 
 def case_colleagues(organisation_id: int):
-    """Active counselors and managers of an organisation: who may become referent."""
-    user_ids = Membership.objects.filter(
+    """Active counselors and managers of an organisation: who may become referent, each with
+    ``member_site_id``, the site of their membership (None when they work across sites)."""
+    memberships = Membership.objects.filter(
         organisation_id=organisation_id, role__in=CASE_ROLES, is_active=True
-    ).values("user_id")
-    return (
-        get_user_model().objects.filter(pk__in=user_ids, is_active=True).order_by("last_name", "first_name")
     )
+    return (
+        get_user_model()
+        .objects.filter(pk__in=memberships.values("user_id"), is_active=True)
+        .annotate(
+            member_site_id=Subquery(
+                memberships.filter(user=OuterRef("pk")).order_by("pk").values("site_id")[:1]
+            )
+        )
+        .order_by("last_name", "first_name")
+    )
+
+
+#: Above this many possible referents, the hand-over list starts with the episode's site only.
+HANDOVER_LIST_LIMIT = 60
 
 
 class UserChoiceField(forms.ModelChoiceField):
@@ -146,14 +158,25 @@ class HandOverForm(VersionedForm):
         error_messages={"required": _("Indiquez le motif du changement de référent·e.")},
     )
 
-    def __init__(self, *args, episode: SupportEpisode, colleagues=None, **kwargs):
+    def __init__(self, *args, episode: SupportEpisode, colleagues=None, all_sites: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         queryset = case_colleagues(episode.organisation_id).exclude(pk=episode.referent_id)
         self.fields["to_referent"].queryset = queryset
+        # Set when the list shows only the episode's site: the page then offers the full list.
+        self.site_only = False
+        self.all_sites = all_sites
         if colleagues is not None:
             # Already fetched by the page: reuse them instead of querying once more to render.
+            candidates = [u for u in colleagues if u.pk != episode.referent_id]
+            if len(candidates) > HANDOVER_LIST_LIMIT and episode.site_id and not all_sites:
+                # A large agency: the colleagues of the episode's site (and those across sites)
+                # first; any other colleague is still accepted when posted.
+                candidates = [
+                    u for u in candidates if getattr(u, "member_site_id", None) in (None, episode.site_id)
+                ]
+                self.site_only = True
             self.fields["to_referent"].choices = [("", "---------")] + [
-                (u.pk, u.get_full_name() or u.username) for u in colleagues if u.pk != episode.referent_id
+                (u.pk, u.get_full_name() or u.username) for u in candidates
             ]
         self.initial.setdefault("version", episode.version)
 

@@ -6,7 +6,7 @@ import logging
 from django.db import transaction
 from django.utils import timezone
 
-from parcours.cases.models import CaseEvent, ConcurrentEditError
+from parcours.cases.models import CaseEvent, ConcurrentEditError, SupportEpisode
 from parcours.people.models import Consent, Person, StatusPeriod
 
 logger = logging.getLogger(__name__)
@@ -60,6 +60,12 @@ def update_person(person: Person, *, by, expected_version: int, **changes) -> Pe
         CaseEvent.objects.create(
             person=current, actor=by, kind=CaseEvent.Kind.PERSON_UPDATED, data={"fields": sorted(changed)}
         )
+        if "commune" in changed and current.commune_id:
+            # An episode's territory is the commune at its opening; one opened while the commune
+            # was unknown takes the first one known (a later move changes nothing).
+            SupportEpisode.objects.filter(person=current, commune__isnull=True).update(
+                commune_id=current.commune_id
+            )
     return current
 
 

@@ -119,7 +119,7 @@ def _timeline_context(request: HttpRequest, person: Person) -> dict:
     return {"timeline_page": page}
 
 
-def _episode_forms(episode, *, user, colleagues, bound: dict) -> dict:
+def _episode_forms(episode, *, user, colleagues, bound: dict, all_sites: bool = False) -> dict:
     """Every form of an episode section; a bound form (after an error) replaces its blank twin."""
     prefix = f"ep{episode.pk}"
     forms = {
@@ -129,7 +129,12 @@ def _episode_forms(episode, *, user, colleagues, bound: dict) -> dict:
         "appointment": PlanAppointmentForm(auto_id=f"{prefix}-appointment-%s"),
         "stage": ChangeStageForm(episode=episode, auto_id=f"{prefix}-stage-%s"),
         "intensity": ChangeIntensityForm(episode=episode, auto_id=f"{prefix}-intensity-%s"),
-        "hand_over": HandOverForm(episode=episode, colleagues=colleagues, auto_id=f"{prefix}-handover-%s"),
+        "hand_over": HandOverForm(
+            episode=episode,
+            colleagues=colleagues,
+            all_sites=all_sites,
+            auto_id=f"{prefix}-handover-%s",
+        ),
         "close": CloseEpisodeForm(episode=episode, auto_id=f"{prefix}-close-%s"),
         "follow_up": AddFollowUpMemberForm(auto_id=f"{prefix}-follow-%s"),
     }
@@ -198,7 +203,11 @@ def render_person_page(
             if episode.organisation_id not in colleagues_by_org:
                 colleagues_by_org[episode.organisation_id] = list(case_colleagues(episode.organisation_id))
             episode.forms = _episode_forms(
-                episode, user=user, colleagues=colleagues_by_org[episode.organisation_id], bound=bound or {}
+                episode,
+                user=user,
+                colleagues=colleagues_by_org[episode.organisation_id],
+                bound=bound or {},
+                all_sites=request.GET.get("referents", "") == str(episode.public_id),
             )
     can_manage_person = any(e.can_manage for e in episodes)
     appointments = list(

@@ -583,6 +583,47 @@ def test_hand_over_offers_only_colleagues_of_the_organisation(
     assert f'value="{analyst.pk}"' not in form
 
 
+def test_a_large_agency_lists_the_site_s_colleagues_first_and_all_on_demand(client, counselor, organisation):
+    from parcours.accounts.models import Membership
+    from parcours.cases.forms import HANDOVER_LIST_LIMIT
+    from tests.organisations.factories import SiteFactory
+
+    here, there = (
+        SiteFactory(organisation=organisation, name="Roubaix"),
+        SiteFactory(organisation=organisation),
+    )
+    Membership.objects.filter(user=counselor, organisation=organisation).update(site=here)
+    same_site = [member(organisation, last_name=f"Ici{i:02d}") for i in range(5)]
+    Membership.objects.filter(user__in=same_site).update(site=here)
+    across = member(organisation, last_name="Partout")  # no site: works across sites
+    elsewhere = [member(organisation, last_name=f"Ailleurs{i:02d}") for i in range(HANDOVER_LIST_LIMIT)]
+    Membership.objects.filter(user__in=elsewhere).update(site=there)
+    episode = EpisodeFactory(organisation=organisation, referent=counselor, site=here)
+    client.force_login(counselor)
+
+    def handover_form(content):
+        start = content.index(episode_url("hand_over", episode))
+        return content[start : content.index("</form>", start)]
+
+    content = client.get(detail_url(episode.person)).content.decode()
+    form = handover_form(content)
+    assert all(f'value="{u.pk}"' in form for u in [*same_site, across])
+    assert not any(f'value="{u.pk}"' in form for u in elsewhere)
+    assert f"?referents={episode.public_id}" in content
+    # On demand, every colleague of the organisation.
+    content = client.get(detail_url(episode.person), {"referents": str(episode.public_id)}).content.decode()
+    form = handover_form(content)
+    assert all(f'value="{u.pk}"' in form for u in [*same_site, across, *elsewhere])
+    # A colleague of another site is accepted whichever list was shown.
+    response = client.post(
+        episode_url("hand_over", episode),
+        {"to_referent": elsewhere[0].pk, "reason": "Déménagement", "version": episode.version},
+    )
+    assert response.status_code == 302
+    episode.refresh_from_db()
+    assert episode.referent == elsewhere[0]
+
+
 def test_hand_over_to_an_outsider_is_refused(client, counselor, outsider, episode):
     client.force_login(counselor)
 

@@ -509,3 +509,22 @@ def test_commune_is_typed_as_insee_code_or_unique_postcode(counselor):
         assert form.cleaned_data["commune"] == lille
     unknown = PersonForm(data={**base, "commune": "99999"})
     assert not unknown.is_valid() and "99999" in str(unknown.errors["commune"])
+
+
+def test_an_episode_keeps_its_opening_commune_and_takes_the_first_one_known(counselor, organisation):
+    lille, roubaix = TerritoryFactory(insee_code="59350"), TerritoryFactory(insee_code="59512")
+    known = actions.open_episode(PersonFactory(commune=lille), by=counselor, organisation=organisation)
+    unknown = actions.open_episode(PersonFactory(commune=None), by=counselor, organisation=organisation)
+    assert (known.commune_id, unknown.commune_id) == (lille.pk, None)
+
+    people_actions.update_person(
+        known.person, by=counselor, expected_version=known.person.version, commune=roubaix
+    )
+    people_actions.update_person(
+        unknown.person, by=counselor, expected_version=unknown.person.version, commune=roubaix
+    )
+
+    known.refresh_from_db()
+    unknown.refresh_from_db()
+    assert known.commune_id == lille.pk  # a move does not rewrite the episode's territory
+    assert unknown.commune_id == roubaix.pk
