@@ -30,6 +30,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/parcours_bench"
 
@@ -46,6 +47,10 @@ def parse_args() -> argparse.Namespace:
 
 
 def setup_django(database_url: str) -> None:
+    if database_url.startswith("postgres"):
+        from benchdb import ensure_database
+
+        ensure_database(database_url)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings"
     os.environ["DATABASE_URL"] = database_url
     os.environ.setdefault("SECRET_KEY", "bench-only-not-a-secret")

@@ -19,7 +19,6 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -28,6 +27,9 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+from benchdb import ensure_database  # noqa: E402
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/parcours_bench_market")
 os.environ.setdefault("PARCOURS_EPHEMERAL_SECRET_KEY", "true")
@@ -65,22 +67,6 @@ CITIES = [
     (42.698, 2.895, 1),
     (46.160, -1.151, 1),
 ]
-
-
-def ensure_database(url: str) -> None:
-    import psycopg
-
-    name = url.rsplit("/", 1)[1]
-    admin = url.rsplit("/", 1)[0] + "/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
-    if not exists:
-        host_part = url.split("://", 1)[1].rsplit("/", 1)[0]
-        user, _, hostport = host_part.rpartition("@")
-        host, _, port = hostport.partition(":")
-        command = ["createdb", "-h", host, "-p", port or "5432", "-U", user or "postgres", name]
-        subprocess.run(command, check=True)  # noqa: S603 - fixed program, arguments from DATABASE_URL
-        print(f"created database {name}")
 
 
 def synthetic_offers(n: int, rng: np.random.Generator, start_id: int):

@@ -2,7 +2,7 @@
 
 One function per change (verb_noun, keyword-only `by`), called by the HTML views, the API, the
 admin and the management commands. Changes that concern a person record a CaseEvent (kind OTHER,
-`data["what"]` says which change) in the same transaction.
+`data["what"]` says which change, titled for the timeline in apps.py) in the same transaction.
 """
 
 import datetime

@@ -1,9 +1,9 @@
 """Every state change of diagnosis, action plan and orientation. One function per change, used by
 the views, the API, the admin and the CLI; each records a CaseEvent in the same transaction.
 
-CaseEvent kinds: until the lead adds dedicated kinds, events use Kind.OTHER with data["what"]
-naming the change (see EVENT_* below; the list is in docs/diagnosis.md). Data hold ids and codes,
-never free text. Events about a health or justice barrier are stored in that sensitive section.
+CaseEvent kinds: events use Kind.OTHER with data["what"] naming the change (see EVENT_* below;
+the list is in docs/diagnosis.md); their timeline titles are registered in apps.py
+(parcours.cases.events). Data hold ids and codes, never free text. Events about a health or justice barrier are stored in that sensitive section.
 """
 
 import datetime

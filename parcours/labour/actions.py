@@ -1,5 +1,6 @@
 """Every change to a career project: one function per state change, keyword-only actor, each
-records a CaseEvent (kind OTHER, ``data["what"]`` names the change; ids only, never free text).
+records a CaseEvent (kind OTHER, ``data["what"]`` names the change, titled for the timeline in
+apps.py; ids only, never free text).
 
 Used by the HTML views, the API and the admin alike.
 """

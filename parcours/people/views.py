@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from parcours.cases import actions as case_actions
+from parcours.cases.events import event_title
 from parcours.cases.forms import (
     AddFollowUpMemberForm,
     ChangeIntensityForm,
@@ -454,8 +455,8 @@ def _when(value) -> str:
 
 
 def describe_events(events: list[CaseEvent], *, user) -> None:
-    """Set `event.details` (one readable line) and `event.summary` (a contact's report) on each
-    event. Contacts, appointments, people and organisations named in event.data are read with one
+    """Set `event.title`, `event.details` (one readable line) and `event.summary` (a contact's
+    report) on each event. Contacts, appointments, people and organisations named in event.data are read with one
     query per kind, whatever the number of events."""
 
     def ids(key, kinds=None):
@@ -487,6 +488,7 @@ def describe_events(events: list[CaseEvent], *, user) -> None:
     kind = CaseEvent.Kind
     for event in events:
         data, details, event.summary = event.data or {}, "", ""
+        event.title = event_title(event)
         if event.kind == kind.PERSON_UPDATED:
             labels = [str(Person._meta.get_field(f).verbose_name) for f in data.get("fields", [])]
             details = _("Champs modifiés : %(fields)s") % {"fields": ", ".join(labels)}

@@ -180,3 +180,11 @@ def test_generated_population_follows_the_documented_rates():
     assert np.mean(sk.org[youth] == ref.MISSION_LOCALE) == pytest.approx(0.65, abs=0.05)
     assert not (sk.org[first & ~youth] == ref.MISSION_LOCALE).any()
     assert (sk.start < 20_000).all() and (sk.start >= 20_000 - 2 * generator.HISTORY_DAYS).all()
+
+
+def test_every_event_the_other_apps_record_has_a_title(demo):
+    from parcours.cases.events import registered_whats
+
+    whats = set(CaseEvent.objects.filter(kind=CaseEvent.Kind.OTHER).values_list("data__what", flat=True))
+    assert len(whats) >= 3  # diagnosis, referrals, experiments... in the demo extras
+    assert whats <= registered_whats()

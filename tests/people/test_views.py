@@ -165,6 +165,31 @@ def test_timeline_is_readable_and_newest_first(client, counselor, episode):
     assert f"par {counselor.get_full_name()}" in content
 
 
+def test_timeline_names_the_changes_other_apps_record(client, counselor, episode):
+    CaseEvent.objects.create(
+        person=episode.person,
+        episode=episode,
+        actor=counselor,
+        kind=CaseEvent.Kind.OTHER,
+        data={"what": "referral_accepted", "referral": 1, "service": 1},
+    )
+    CaseEvent.objects.create(
+        person=episode.person,
+        episode=episode,
+        actor=counselor,
+        kind="other",
+        data={"what": "diagnosis_completed"},
+    )
+    client.force_login(counselor)
+
+    page = client.get(detail_url(episode.person)).content.decode()
+    content = page[page.index('id="timeline"') :]
+
+    assert "Orientation : Acceptée" in content
+    assert "Diagnostic terminé" in content
+    assert "<strong>Autre</strong>" not in content
+
+
 def test_timeline_is_paginated_and_served_as_a_partial_to_htmx(client, counselor, episode, settings):
     settings.PARCOURS_PAGE_SIZE = 3
     _make_events(episode, counselor, 8)
