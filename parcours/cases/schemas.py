@@ -78,7 +78,9 @@ class EpisodeOut(Schema):
     approach: Approach
     stage: Stage
     allowed_transitions: list[str]
+    first_contact_at: datetime.datetime | None
     last_contact_at: datetime.datetime | None
+    contact_count: int
     next_contact_due: datetime.date | None
     is_contact_overdue: bool
     version: int

@@ -250,6 +250,9 @@ def test_record_and_list_contacts(api, counselor, episode):
     listed = client.get(f"{ep(episode)}/contacts").json()
     assert [c["summary"] for c in listed["items"]] == ["Point CV"]
     assert client.get("/contacts", person=str(episode.person.public_id)).json()["count"] == 1
+    shown = client.get(ep(episode)).json()
+    assert shown["contact_count"] == 1
+    assert shown["first_contact_at"] == shown["last_contact_at"] is not None
 
 
 def test_sensitive_contacts_are_filtered_for_colleague_and_follower(
