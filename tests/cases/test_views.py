@@ -788,3 +788,24 @@ def test_consent_for_a_follow_up_organisation_can_be_recorded_from_the_episode(
     )
 
     assert Consent.objects.active().filter(person=episode.person, organisation=other_organisation).exists()
+
+
+def test_plain_select_renders_the_same_options_as_django_s_select():
+    import re
+
+    from django import forms
+
+    from parcours.cases.forms import PlainSelect
+
+    choices = [("", "---------"), (1, "Amélie <b>"), (2, "Bob & co")]
+
+    def rendered(widget):
+        class Form(forms.Form):
+            x = forms.ChoiceField(choices=choices, widget=widget)
+
+        html = str(Form(data={"x": "2"})["x"])
+        return sorted(re.findall(r"<select[^>]*>", html)[0][7:-1].split()), re.findall(
+            r"<option[^>]*>[^<]*", html
+        )
+
+    assert rendered(PlainSelect) == rendered(forms.Select)
