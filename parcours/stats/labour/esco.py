@@ -15,14 +15,13 @@ https://esco.ec.europa.eu (download page, CSV export).
 
 from __future__ import annotations
 
-import csv
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from parcours.stats.errors import BadInputError
-from parcours.stats.labour.rome import Issue
+from parcours.stats.labour.rome import Issue, iter_csv
 
 REQUIRED_COLUMNS = ("conceptType", "conceptUri", "preferredLabel")
 KNOWN_COLUMNS = (
@@ -116,44 +115,14 @@ def iter_esco_occupations(path: str | Path, issues: list[Issue]) -> Iterator[Esc
     label, ``iscoGroup`` (4 digits) and ``code`` (``dddd.n``) when present, duplicate URIs.
     """
     path = Path(path)
-    name = path.name
     language = language_of(path)
     seen: set[str] = set()
-    reader = None
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            reader = csv.reader(handle)
-            header = next(reader, None)
-            if header is None:
-                issues.append(Issue(name, 1, "empty file"))
-                return
-            header = [h.strip() for h in header]
-            missing = [c for c in REQUIRED_COLUMNS if c not in header]
-            if missing:
-                issues.append(
-                    Issue(name, 1, f"missing column(s) {', '.join(missing)} (available: {', '.join(header)})")
-                )
-                return
-            width = len(header)
-            next_start = reader.line_num + 1
-            for fields in reader:
-                # csv.reader.line_num counts physical lines read so far: a record with
-                # multi-line labels starts where the previous one ended, plus one
-                line, next_start = next_start, reader.line_num + 1
-                if not fields:
-                    continue
-                if len(fields) != width:
-                    issues.append(Issue(name, line, f"expected {width} fields, found {len(fields)}"))
-                    continue
-                row = dict(zip(header, fields, strict=True))
-                occ = _validate(row, name, line, issues, language, seen)
-                if occ is not None:
-                    seen.add(occ.uri)
-                    yield occ
-    except UnicodeDecodeError as exc:
-        issues.append(Issue(name, 0, f"not UTF-8 ({exc.reason} at byte {exc.start})"))
-    except csv.Error as exc:
-        issues.append(Issue(name, reader.line_num if reader else 0, f"unreadable CSV: {exc}"))
+    # Multi-line labels: iter_csv gives each record its physical start line.
+    for line, row in iter_csv(path, REQUIRED_COLUMNS, issues):
+        occ = _validate(row, path.name, line, issues, language, seen)
+        if occ is not None:
+            seen.add(occ.uri)
+            yield occ
 
 
 def _validate(
