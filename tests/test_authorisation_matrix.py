@@ -476,53 +476,42 @@ def world(
     }
 
 
+# URL parameter -> (world object, attribute) or a constant; _html_kwargs handles the few
+# parameters whose value depends on the route.
+HTML_PARAMETERS = {
+    "episode_id": ("episode", "public_id"),
+    "registration_id": ("registration", "pk"),
+    "target_id": ("target", "pk"),
+    "placement_id": ("placement", "pk"),
+    "rome_code": ("occupation", "rome_code"),
+    "version": ("profiling_model", "version"),
+    "person_public_id": ("person", "public_id"),
+    "member_id": ("member", "pk"),
+    "appointment_id": ("appointment", "pk"),
+    "consent_id": ("consent", "pk"),
+    "token_id": ("token", "pk"),
+    "diagnosis_id": ("diagnosis", "public_id"),
+    "action_id": ("action", "pk"),
+}
+HTML_CONSTANTS = {"code": "time_to_first_contact", "year": "2026", "verb": "accept", "index": 1}
+
+
 def _html_kwargs(name: str, pattern: URLPattern, ctx) -> dict:
     kwargs = {}
     for key in pattern.pattern.converters:
         if key == "public_id":
             kwargs[key] = _public_id_for(name, ctx)
-        elif key == "episode_id":
-            kwargs[key] = ctx["episode"].public_id
-        elif key == "registration_id":
-            kwargs[key] = ctx["registration"].pk
         elif key == "pk" and name.startswith("market:"):
             kwargs[key] = ctx["offer"].pk
-        elif key == "target_id":
-            kwargs[key] = ctx["target"].pk
-        elif key == "placement_id":
-            kwargs[key] = ctx["placement"].pk
-        elif key == "rome_code":
-            kwargs[key] = ctx["occupation"].rome_code
-        elif key == "version":
-            kwargs[key] = ctx["profiling_model"].version
-        elif key == "code":
-            kwargs[key] = "time_to_first_contact"
-        elif key == "year":
-            kwargs[key] = "2026"
-        elif key == "token" and name.startswith("evaluation:"):
-            kwargs[key] = "not-a-token"
-        elif key == "verb":
-            kwargs[key] = "accept"
-        elif key == "person_public_id":
-            kwargs[key] = ctx["person"].public_id
-        elif key == "member_id":
-            kwargs[key] = ctx["member"].pk
-        elif key == "appointment_id":
-            kwargs[key] = ctx["appointment"].pk
-        elif key == "consent_id":
-            kwargs[key] = ctx["consent"].pk
-        elif key == "token_id":
-            kwargs[key] = ctx["token"].pk
-        elif key == "diagnosis_id":
-            kwargs[key] = ctx["diagnosis"].public_id
-        elif key == "action_id":
-            kwargs[key] = ctx["action"].pk
-        elif key == "index":
-            kwargs[key] = 1
         elif key == "token":
-            kwargs[key] = ctx["self_token"]
+            kwargs[key] = "not-a-token" if name.startswith("evaluation:") else ctx["self_token"]
+        elif key in HTML_PARAMETERS:
+            obj, attribute = HTML_PARAMETERS[key]
+            kwargs[key] = getattr(ctx[obj], attribute)
+        elif key in HTML_CONSTANTS:
+            kwargs[key] = HTML_CONSTANTS[key]
         else:
-            raise AssertionError(f"{name}: no value for URL parameter {key!r}; add it to _html_kwargs")
+            raise AssertionError(f"{name}: no value for URL parameter {key!r}; add it to HTML_PARAMETERS")
     return kwargs
 
 

@@ -191,14 +191,13 @@ class HandOverForm(VersionedForm):
         self.site_only = False
         self.all_sites = all_sites
         if colleagues is not None:
-            # Already fetched by the page: reuse them instead of querying once more to render.
+            # Already fetched by the page (case_colleagues): reuse them instead of querying once
+            # more to render.
             candidates = [u for u in colleagues if u.pk != episode.referent_id]
             if len(candidates) > HANDOVER_LIST_LIMIT and episode.site_id and not all_sites:
                 # A large agency: the colleagues of the episode's site (and those across sites)
                 # first; any other colleague is still accepted when posted.
-                candidates = [
-                    u for u in candidates if getattr(u, "member_site_id", None) in (None, episode.site_id)
-                ]
+                candidates = [u for u in candidates if u.member_site_id in (None, episode.site_id)]
                 self.site_only = True
             self.fields["to_referent"].choices = [("", "---------")] + [
                 (u.pk, u.get_full_name() or u.username) for u in candidates

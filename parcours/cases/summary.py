@@ -1,9 +1,9 @@
 """The contact summary denormalised on episodes, rebuilt from the contact log.
 
 ``record_contact`` keeps ``first_contact_at`` and ``contact_count`` (with ``last_contact_at`` and
-the next due date) in step one contact at a time. :func:`refresh_contact_summary` rebuilds them from ``Contact`` rows for
-what bypasses it: the migration that introduced the columns, bulk loads (benchmarks) and tests
-that write contacts directly.
+the next due date) in step one contact at a time. :func:`refresh_contact_summary` rebuilds the
+first two from ``Contact`` rows for what bypasses it: the migration that introduced the columns,
+bulk loads (benchmarks) and tests that write contacts directly.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from django.db.models.functions import Coalesce
 def refresh_contact_summary(
     episode_ids: Iterable[int] | None = None, *, episode_model=None, contact_model=None
 ) -> int:
-    """Recompute first contact and contact count of the given episodes (all when None); returns the rows updated.
+    """Recompute first contact and contact count of the given episodes (all when None); returns
+    the number of episodes updated.
 
     One UPDATE with correlated subqueries on the (episode, occurred_at) index. The models can be
     given (a migration passes its historical models).

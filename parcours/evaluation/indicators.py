@@ -71,15 +71,19 @@ def _cells(qs, month_field: str, *, organisation="organisation_id", site="site_i
 MONTH_SQL = "date_trunc('month', e.started_on::timestamp)::date"
 # Two groupings, each with the month: (organisation, site) — a site belongs to one organisation,
 # so organisations, sites and the whole are sums of these cells — and territory (the episode's
-# commune). grouping_set tells them apart (the bits of GROUPING(organisation, site, commune)).
+# commune). Each row says its grouping in ``grouping_set`` (the grouping's position here).
+# (dimensions read from it, organisation column, site column, territory column, GROUP BY keys)
 GROUPINGS = [
-    ("e.organisation_id", "e.site_id", "NULL::bigint", 1, "e.organisation_id, e.site_id"),
-    ("NULL::bigint", "NULL::bigint", "e.commune_id", 6, "e.commune_id"),
+    (
+        ("organisation", "site", "all"),
+        "e.organisation_id",
+        "e.site_id",
+        "NULL::bigint",
+        "e.organisation_id, e.site_id",
+    ),
+    (("territory",), "NULL::bigint", "NULL::bigint", "e.commune_id", "e.commune_id"),
 ]
-GROUPING_DIMENSIONS = {
-    1: ("organisation", "site", "all"),
-    6: ("territory",),
-}
+GROUPING_DIMENSIONS = {position: grouping[0] for position, grouping in enumerate(GROUPINGS)}
 
 
 def _grouped_episodes_sql(
@@ -102,7 +106,7 @@ def _grouped_episodes_sql(
         f"SELECT {org} AS org, {site} AS site_key, {territory} AS territory_key, "  # noqa: S608
         f"{MONTH_SQL} AS month, {grouping} AS grouping_set, {measures} "
         f"FROM {episode} e {join} WHERE {where} GROUP BY {keys}, {MONTH_SQL}"
-        for org, site, territory, grouping, keys in GROUPINGS
+        for grouping, (_dimensions, org, site, territory, keys) in enumerate(GROUPINGS)
     ]
     params = [*measure_params, *join_params, *where_params] * len(branches)
     with connection.cursor() as cursor:
@@ -501,8 +505,8 @@ def compute_frame(
         for dimension, column in DIMENSION_COLUMN.items():
             keys = ["period"] if column is None else [column, "period"]
             if cells["grouping_set"].notna().any():
-                # PostgreSQL grouped by (organisation, site) and by territory (GROUPING SETS):
-                # the rows of the set that holds this dimension.
+                # PostgreSQL grouped by (organisation, site) and by territory (GROUPINGS): the
+                # rows of the grouping that holds this dimension.
                 sets = [g for g, dims in GROUPING_DIMENSIONS.items() if dimension in dims]
                 frame = cells[cells["grouping_set"].isin(sets)]
                 frame = frame if column is None else frame[frame[column].notna()]

@@ -21,12 +21,12 @@ from parcours.labour.models import Taxonomy
 from parcours.stats.errors import BadInputError
 
 
-def _progress_bar(command, options, desc: str):
+def _progress_bar(command, options, desc: str, *, total: int | None = None, unit: str = "rows"):
     """A tqdm bar on stderr (never stdout: --json output must stay one document)."""
     from tqdm import tqdm
 
     stream = getattr(command.stderr, "_out", sys.stderr)
-    return tqdm(total=None, desc=desc, unit="rows", file=stream, disable=options.get("no_progress", False))
+    return tqdm(total=total, desc=desc, unit=unit, file=stream, disable=options.get("no_progress", False))
 
 
 def _print_report(command, options, report: importers.ImportReport) -> None:
@@ -202,9 +202,7 @@ def _query_all(command, options, normaliser, titles: list[str]) -> list:
         return normaliser.query_batch(titles, top=options["top"])
     threads = os.cpu_count() or 1
     results: list = []
-    with _progress_bar(command, options, "normalise") as bar:
-        bar.reset(total=len(titles))
-        bar.unit = "titles"
+    with _progress_bar(command, options, "normalise", total=len(titles), unit="titles") as bar:
         for start in range(0, len(titles), BATCH_BLOCK):
             block = titles[start : start + BATCH_BLOCK]
             results += normaliser.query_batch(block, top=options["top"], n_threads=threads)

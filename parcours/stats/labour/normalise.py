@@ -376,6 +376,13 @@ def _deletions(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
+def _best_per_group(rows: np.ndarray, groups: np.ndarray, values: np.ndarray, n_groups: int) -> np.ndarray:
+    """Positions of the highest value of each (row, group) pair (ties: the first position)."""
+    order = np.lexsort((-values, groups, rows))
+    key = rows[order] * n_groups + groups[order]
+    return order[np.r_[True, key[1:] != key[:-1]]] if order.size else order
+
+
 def _top_k(row: np.ndarray, k: int) -> np.ndarray:
     if k >= row.size:
         return np.argsort(-row, kind="stable")
@@ -656,20 +663,15 @@ class JobTitleNormaliser:
             starts = np.repeat(self.code_label_starts_[d_codes] - np.cumsum(sizes) + sizes, sizes)
             pair_labels = self.code_label_order_[starts + np.arange(sizes.sum())]
             values = np.asarray(q[pair_rows].multiply(self.index_rows_[pair_labels]).sum(axis=1)).ravel()
-            # best label per (query, code)
-            order = np.lexsort((-values, pair_codes, pair_rows))
-            group = pair_rows[order] * len(self.codes_) + pair_codes[order]
-            first = order[np.r_[True, group[1:] != group[:-1]]] if order.size else order
+            first = _best_per_group(pair_rows, pair_codes, values, len(self.codes_))
             rows = np.concatenate([rows, pair_rows[first]])
             cand = np.concatenate([cand, pair_labels[first]])
             r = np.concatenate([r, values[first]])
             # one row per (query, label), positive retrieval only
             _, first = np.unique(rows * n_labels + cand, return_index=True)
             rows, cand, r = rows[first], cand[first], r[first]
+        # (an empty query has no term, hence no candidate)
         keep = r > 0
-        rows, cand, r = rows[keep], cand[keep], r[keep]
-        empty = np.array([not text for text in chunk])
-        keep = ~empty[rows]
         rows, cand, r = rows[keep], cand[keep], r[keep]
         if self.rerank:
             weights = np.array(
@@ -700,9 +702,7 @@ class JobTitleNormaliser:
             score = r
         # a code scores as its best label
         codes = self.label_codes_[cand].astype(np.int64)
-        order = np.lexsort((-score, codes, rows))
-        group = rows[order] * len(self.codes_) + codes[order]
-        first = order[np.r_[True, group[1:] != group[:-1]]] if order.size else order
+        first = _best_per_group(rows, codes, score, len(self.codes_))
         rows, codes, score = rows[first], codes[first], score[first]
         if docs is not None:
             score = (1.0 - self.doc_weight) * score + self.doc_weight * docs[rows, codes]
@@ -761,8 +761,9 @@ class JobTitleNormaliser:
             raise BadInputError(f"top must be >= 1, got {top}")
         texts = [str(t) for t in texts]
         cache: dict[str, str] = {}
-        seen: dict[str, str] = {}  # a batch file often repeats titles: clean each text once
-        prepared = [seen[t] if t in seen else seen.setdefault(t, self.prepare(t, cache)) for t in texts]
+        # a batch file often repeats titles: clean each distinct text once
+        cleaned = {t: self.prepare(t, cache) for t in dict.fromkeys(texts)}
+        prepared = [cleaned[t] for t in texts]
         out: list[list[Match]] = []
         for start in range(0, len(prepared), chunk_size):
             out += self._rank_chunk(prepared[start : start + chunk_size], top, n_threads)
