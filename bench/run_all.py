@@ -21,6 +21,8 @@ BENCHES = {
     "evaluation": ("bench_evaluation.py", [], ["--n", "100000"]),
     "matching": ("bench_matching.py", [], ["--offers", "100000"]),
     "indicators": ("bench_indicators.py", [], ["--episodes", "100000"]),
+    "load": ("bench_load.py", [], ["--quick"]),
+    "replica": ("replica.py", [], ["--people", "600"]),
 }
 
 
@@ -41,7 +43,7 @@ def main() -> int:
             continue
         print(f"\n== {name} ({script})", flush=True)
         started = time.perf_counter()
-        result = subprocess.run([sys.executable, str(path), *(quick if args.quick else full)], check=False)  # noqa: S603
+        result = subprocess.run([sys.executable, str(path), *(quick if args.quick else full)], check=False)
         print(f"-- {name}: exit {result.returncode} in {time.perf_counter() - started:.1f} s", flush=True)
         if result.returncode:
             failures.append(name)

@@ -2,6 +2,7 @@
 
 import logging
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -11,7 +12,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from parcours.cases import actions
-from parcours.people import actions as people_actions
+from parcours.cases import actions as case_actions
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -21,7 +22,8 @@ def _settings_in_subprocess(env: dict[str, str], expr: str) -> subprocess.Comple
     code = f"import config.settings as s; print(({expr},))"
     return subprocess.run(  # noqa: S603
         [sys.executable, "-c", code],
-        env={**clean, **env},
+        # a valid Fernet key: production settings require one (FIELD_ENCRYPTION_KEYS)
+        env={**clean, "FIELD_ENCRYPTION_KEYS": "ZmllbGQtZW5jcnlwdGlvbi1rZXktZm9yLXRlc3RzLTE=", **env},
         cwd=ROOT,
         capture_output=True,
         text=True,
@@ -93,7 +95,7 @@ def test_csrf_is_enforced_on_forms(counselor):
 
 def test_actions_log_no_personal_data(caplog, counselor, organisation):
     caplog.set_level(logging.DEBUG)
-    person = people_actions.create_person(
+    person = case_actions.create_person(
         by=counselor,
         first_name="Zéphyrine",
         last_name="Quatremare",
@@ -106,3 +108,106 @@ def test_actions_log_no_personal_data(caplog, counselor, organisation):
     for secret in ("zéphyrine", "quatremare", "zq@example.org", "1988", "confidentiel"):
         assert secret not in text
     assert f"episode={episode.pk}" in caplog.text
+
+
+# --- Issue 14: headers ----------------------------------------------------------------------------
+TEMPLATE_DIRS = [ROOT / "templates", *sorted((ROOT / "parcours").glob("*/templates"))]
+
+
+def _templates():
+    for folder in TEMPLATE_DIRS:
+        yield from sorted(folder.rglob("*.html"))
+
+
+def test_no_template_has_inline_style_or_script():
+    """The CSP refuses inline styles and scripts: none may be written in a template."""
+    offenders = []
+    for path in _templates():
+        text = path.read_text()
+        if re.search(r"\sstyle\s*=", text) or "<style" in text:
+            offenders.append(f"{path.relative_to(ROOT)}: style")
+        for tag in re.findall(r"<script\b[^>]*>", text):
+            if "src=" not in tag:
+                offenders.append(f"{path.relative_to(ROOT)}: {tag}")
+        if re.search(r"\son[a-z]+\s*=|\shx-on", text):
+            offenders.append(f"{path.relative_to(ROOT)}: event handler attribute")
+    assert offenders == []
+
+
+def test_server_drawn_charts_use_no_style_attribute():
+    from parcours.evaluation.charts import svg_chart
+
+    bars = svg_chart(["janv.", "févr."], {"Taux": [0.4, None]}, title="Taux", desc="Deux mois")
+    lines = svg_chart(["2025", "2026"], {"A": [1.0, 2.0], "B": [2.0, 1.0]}, title="Deux", desc="Séries")
+    for svg in (bars, lines):
+        assert "style=" not in svg and 'class="chart"' in svg
+
+
+def test_csp_report_only_mode_sends_the_same_policy_without_enforcing_it():
+    result = _settings_in_subprocess(
+        {"SECRET_KEY": "x" * 50, "CSP_REPORT_ONLY": "true"},
+        "s.CONTENT_SECURITY_POLICY, s.CONTENT_SECURITY_POLICY_REPORT_ONLY['DIRECTIVES']['script-src']",
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(None, [\"'self'\"])"
+
+
+@pytest.mark.django_db
+def test_csp_report_only_header(client, settings):
+    directives = settings.CONTENT_SECURITY_POLICY["DIRECTIVES"]
+    settings.CONTENT_SECURITY_POLICY = None
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": directives}
+    response = client.get(reverse("accounts:login"))
+    assert "Content-Security-Policy" not in response
+    assert "default-src 'none'" in response["Content-Security-Policy-Report-Only"]
+
+
+@pytest.mark.django_db
+def test_the_api_docs_page_alone_relaxes_styles_and_images(client):
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    policy = docs["Content-Security-Policy"]
+    assert "style-src 'self' 'unsafe-inline'" in policy and "img-src 'self' data:" in policy
+    assert "script-src 'self';" in policy
+    login = client.get(reverse("accounts:login"))["Content-Security-Policy"]
+    assert "unsafe-inline" not in login and "data:" not in login
+
+
+@pytest.mark.django_db
+def test_the_full_model_card_is_a_site_page_under_the_strict_policy(client):
+    """The card is rendered in the site's layout from its JSON: the core's standalone HTML and its
+    <style> element are not served, so the page needs no relaxation of the policy."""
+    from tests.profiling.factories import ModelFactory
+
+    model = ModelFactory(version="2026-12-card")
+    model.card_html = "<!DOCTYPE html><html><head><style>body{margin:0}</style></head><body>x</body></html>"
+    model.save(update_fields=["card_html"])
+    response = client.get(reverse("profiling:model_card_full", args=[model.version]))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert "<style" not in content and '<header class="site-header">' in content
+    assert "nonce-" not in response["Content-Security-Policy"]
+    assert "unsafe-inline" not in response["Content-Security-Policy"]
+
+
+@pytest.mark.django_db
+def test_static_files_may_be_cached_pages_may_not(client):
+    page = client.get(reverse("catalogue:public_search"))
+    assert page["Cache-Control"] == "no-store"
+    css = client.get("/static/css/parcours.css")
+    css.close()  # a file response: release the file
+    assert css.status_code == 200 and "no-store" not in css.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize("program", [["manage.py", "check"], ["-m", "parcours", "migrate"]])
+def test_manage_py_without_secret_key_prints_one_line_and_exits_2(program, tmp_path):
+    drop = {"DEBUG", "SECRET_KEY", "SECRET_KEY_FILE", "PARCOURS_TESTING", "DJANGO_SETTINGS_MODULE"}
+    env = {k: v for k, v in os.environ.items() if k not in drop}
+    env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'none.sqlite3'}"
+    done = subprocess.run(  # noqa: S603
+        [sys.executable, *program], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "parcours: configuration error: SECRET_KEY (or SECRET_KEY_FILE) is required when DEBUG is off."
+    ]

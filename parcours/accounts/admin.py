@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
-from parcours.accounts.models import ApiToken, Membership, User
+from parcours.accounts.models import ApiToken, Membership, Passkey, User
 
 
 class MembershipInline(admin.TabularInline):
@@ -39,3 +39,17 @@ class ApiTokenAdmin(admin.ModelAdmin):
     def revoke(self, request, queryset):
         for token in queryset.active():
             token.revoke()
+
+
+@admin.register(Passkey)
+class PasskeyAdmin(admin.ModelAdmin):
+    """To remove the passkey of a user who lost it (like django-otp's own device admins). Keys are
+    added by their owner only (the browser's answer is needed)."""
+
+    list_display = ["name", "user", "created_at", "last_used_at"]
+    search_fields = ["user__username", "name"]
+    fields = ["user", "name", "created_at", "last_used_at", "sign_count"]
+    readonly_fields = ["user", "created_at", "last_used_at", "sign_count"]
+
+    def has_add_permission(self, request):
+        return False

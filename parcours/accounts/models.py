@@ -1,4 +1,4 @@
-"""Staff users, their memberships (user × organisation × role) and API tokens."""
+"""Staff users, their memberships (user × organisation × role), API tokens and passkeys."""
 
 import hashlib
 import secrets
@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, TimestampMixin
 
 
 class Role(models.TextChoices):
@@ -116,3 +117,24 @@ class ApiToken(models.Model):
     def revoke(self) -> None:
         self.revoked_at = timezone.now()
         self.save(update_fields=["revoked_at"])
+
+
+class Passkey(TimestampMixin, Device):
+    """A WebAuthn credential (passkey or security key) of a staff user, used as a second factor.
+
+    A django-otp device, so that a session verified with it counts as verified (django_otp.login)
+    like one verified with the application's code. The token methods of Device are not used: the
+    signature is checked by parcours.accounts.passkeys."""
+
+    credential_id = models.CharField(max_length=1400, unique=True, editable=False)  # base64url
+    public_key = models.BinaryField(editable=False)  # COSE key, as registered
+    sign_count = models.PositiveBigIntegerField(default=0, editable=False)
+    transports = models.JSONField(default=list, blank=True, editable=False)
+    aaguid = models.CharField(max_length=36, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("clé d'accès")
+        verbose_name_plural = _("clés d'accès")
+
+    def verify_token(self, token):
+        return False  # a passkey answers a challenge with a signature, never a typed code

@@ -1,5 +1,8 @@
-"""Every state change of a support episode. One function per change, used by the views, the API,
-the admin and the CLI; each records a CaseEvent in the same transaction."""
+"""Every state change of a person's record and of their support episodes. One function per change,
+used by the views, the API, the admin and the CLI; each records a CaseEvent in the same transaction.
+
+Intake (a new person, a new episode, and what follows in profiling and evaluation) is composed
+above, in parcours.intake.actions."""
 
 import datetime
 import logging
@@ -9,12 +12,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from parcours.accounts.models import CASE_ROLES, Membership
+from parcours.cases import access
+from parcours.cases import intensity as contact_rule
+from parcours.cases.locking import lock_for_update, save_with_version
 from parcours.cases.models import (
-    AccessLog,
     Appointment,
     CaseEvent,
-    ConcurrentEditError,
     Contact,
+    EndReason,
     FollowUpMember,
     ReferentAssignment,
     Section,
@@ -23,16 +28,122 @@ from parcours.cases.models import (
     SupportEpisode,
     default_contact_target_days,
 )
+from parcours.people.models import Consent, Person, StatusPeriod
 
 logger = logging.getLogger(__name__)
 
 
-def _lock(episode: SupportEpisode, expected_version: int | None = None) -> SupportEpisode:
-    """Re-read the episode under a row lock and check it was not changed since it was read."""
-    current = SupportEpisode.objects.select_for_update().get(pk=episode.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise ConcurrentEditError("episode changed since it was read")
+# --- The person's record ----------------------------------------------------------------------
+
+# Fields a counselor may edit on the identity/contact form; status has its own history action.
+EDITABLE_FIELDS = (
+    "first_name",
+    "last_name",
+    "birth_date",
+    "sex",
+    "email",
+    "phone",
+    "address",
+    "commune",
+    "preferred_channels",
+    "digital_autonomy",
+    "minimum_income",
+    "priority_area",
+    "disability_recognition",
+)
+
+
+@transaction.atomic
+def create_person(*, by, status: str = Person._meta.get_field("status").default, **fields) -> Person:
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown person fields: {sorted(unknown)}")
+    person = Person.objects.create(status=status, **fields)
+    StatusPeriod.objects.create(person=person, status=status, started_on=timezone.localdate(), recorded_by=by)
+    CaseEvent.objects.create(person=person, actor=by, kind=CaseEvent.Kind.PERSON_CREATED)
+    logger.info("person=%s created by=%s", person.pk, by.pk)
+    return person
+
+
+@transaction.atomic
+def update_person(person: Person, *, by, expected_version: int, **changes) -> Person:
+    """Apply `changes` unless someone else saved the person since `expected_version` was read."""
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"unknown person fields: {sorted(unknown)}")
+    current = lock_for_update(person, expected_version)
+    changed = [name for name, value in changes.items() if getattr(current, name) != value]
+    for name in changed:
+        setattr(current, name, changes[name])
+    if changed:
+        save_with_version(current, changed)
+        # Field names only: values may be personal or sensitive.
+        CaseEvent.objects.create(
+            person=current, actor=by, kind=CaseEvent.Kind.PERSON_UPDATED, data={"fields": sorted(changed)}
+        )
+        if "commune" in changed and current.commune_id:
+            # An episode's territory is the commune at its opening; one opened while the commune
+            # was unknown takes the first one known (a later move changes nothing).
+            SupportEpisode.objects.filter(person=current, commune__isnull=True).update(
+                commune_id=current.commune_id
+            )
     return current
+
+
+@transaction.atomic
+def change_status(person: Person, *, by, status: str, since: datetime.date | None = None) -> Person:
+    since = since or timezone.localdate()
+    if status == person.status:
+        return person
+    StatusPeriod.objects.filter(person=person, ended_on__isnull=True).update(ended_on=since)
+    StatusPeriod.objects.create(person=person, status=status, started_on=since, recorded_by=by)
+    previous, person.status = person.status, status
+    save_with_version(person, ["status"])
+    CaseEvent.objects.create(
+        person=person,
+        actor=by,
+        kind=CaseEvent.Kind.STATUS_CHANGED,
+        data={"from": previous, "to": status, "since": since.isoformat()},
+    )
+    return person
+
+
+@transaction.atomic
+def give_consent(person: Person, *, by, organisation, scope: str, note: str = "") -> Consent:
+    existing = Consent.objects.active().filter(person=person, organisation=organisation, scope=scope).first()
+    if existing:
+        return existing
+    consent = Consent.objects.create(
+        person=person, organisation=organisation, scope=scope, recorded_by=by, note=note
+    )
+    CaseEvent.objects.create(
+        person=person,
+        actor=by,
+        kind=CaseEvent.Kind.CONSENT_GIVEN,
+        data={"organisation": organisation.pk, "scope": scope},
+    )
+    if scope == Consent.Scope.CASE_FILE:
+        contact_rule.refresh_person(person.pk)
+    return consent
+
+
+@transaction.atomic
+def withdraw_consent(consent: Consent, *, by) -> Consent:
+    if consent.withdrawn_at is None:
+        consent.withdrawn_at = timezone.now()
+        consent.save(update_fields=["withdrawn_at"])
+        CaseEvent.objects.create(
+            person=consent.person,
+            actor=by,
+            kind=CaseEvent.Kind.CONSENT_WITHDRAWN,
+            data={"organisation": consent.organisation_id, "scope": consent.scope},
+        )
+        if consent.scope == Consent.Scope.CASE_FILE:
+            contact_rule.refresh_person(consent.person_id)
+    return consent
+
+
+# --- Episodes -----------------------------------------------------------------------------------
 
 
 def _require_case_member(user, organisation_id: int) -> None:
@@ -40,11 +151,6 @@ def _require_case_member(user, organisation_id: int) -> None:
         user=user, organisation_id=organisation_id, role__in=CASE_ROLES, is_active=True
     ).exists():
         raise ValidationError("the referent must be a counselor or manager of the episode's organisation")
-
-
-def _save(episode: SupportEpisode, fields: list[str]) -> None:
-    episode.version += 1
-    episode.save(update_fields=[*fields, "version", "updated_at"])
 
 
 @transaction.atomic
@@ -75,8 +181,12 @@ def open_episode(
         approach=approach,
         contact_target_days=contact_target_days or default_contact_target_days(intensity),
     )
-    episode.next_contact_due = episode.compute_next_contact_due()
+    episode.next_contact_due = contact_rule.due_date(episode, None)
     episode.save()
+    # Contacts with other organisations count from the start when the person shares their file
+    # with this one (parcours.cases.intensity).
+    contact_rule.refresh_contact_due([episode])
+    episode.refresh_from_db(fields=["next_contact_due"])
     ReferentAssignment.objects.create(episode=episode, referent=referent, assigned_by=by, reason="ouverture")
     CaseEvent.objects.create(
         person=person,
@@ -91,18 +201,7 @@ def open_episode(
         },
     )
     logger.info("episode=%s opened by=%s", episode.pk, by.pk)
-    _after_intake(episode, by)
     return episode
-
-
-def _after_intake(episode: SupportEpisode, by) -> None:
-    """Intake continues in other domains: a first profiling score (computed in the background
-    after commit) and the randomised assignment of running experiments the person is eligible for."""
-    from parcours.evaluation.assignment import assign_if_eligible
-    from parcours.profiling.tasks import request_score
-
-    request_score(episode)
-    assign_if_eligible(episode, by=by)
 
 
 @transaction.atomic
@@ -111,10 +210,10 @@ def change_stage(
 ) -> SupportEpisode:
     if stage == Stage.CLOSED:
         raise ValidationError("use close_episode to close an episode (an end reason is required)")
-    episode = _lock(episode, expected_version)
+    episode = lock_for_update(episode, expected_version)
     previous = episode.stage
     episode.transition_to(stage)  # raises InvalidTransition
-    _save(episode, ["stage"])
+    save_with_version(episode, ["stage"])
     StageTransition.objects.create(episode=episode, from_stage=previous, to_stage=stage, by=by, reason=reason)
     CaseEvent.objects.create(
         person_id=episode.person_id,
@@ -139,7 +238,7 @@ def change_intensity(
 ) -> SupportEpisode:
     if not reason.strip():
         raise ValidationError("a reason is required to change the intensity")
-    episode = _lock(episode, expected_version)
+    episode = lock_for_update(episode, expected_version)
     if not episode.is_open:
         raise ValidationError("the episode is closed")
     before = {
@@ -151,8 +250,9 @@ def change_intensity(
     episode.contact_target_days = contact_target_days or default_contact_target_days(intensity)
     if approach:
         episode.approach = approach
-    episode.next_contact_due = episode.compute_next_contact_due()
-    _save(episode, ["intensity", "contact_target_days", "approach", "next_contact_due"])
+    save_with_version(episode, ["intensity", "contact_target_days", "approach"])
+    contact_rule.refresh_contact_due([episode])
+    episode.refresh_from_db(fields=["next_contact_due"])
     CaseEvent.objects.create(
         person_id=episode.person_id,
         episode=episode,
@@ -173,7 +273,7 @@ def hand_over_episode(
 ) -> SupportEpisode:
     if not reason.strip():
         raise ValidationError("a reason is required to hand the episode over")
-    episode = _lock(episode, expected_version)
+    episode = lock_for_update(episode, expected_version)
     if not episode.is_open:
         raise ValidationError("the episode is closed")
     if to_referent.pk == episode.referent_id:
@@ -191,7 +291,7 @@ def hand_over_episode(
         episode=episode, referent=to_referent, started_at=now, assigned_by=by, reason=reason
     )
     episode.referent = to_referent
-    _save(episode, ["referent"])
+    save_with_version(episode, ["referent"])
     CaseEvent.objects.create(
         person_id=episode.person_id,
         episode=episode,
@@ -211,13 +311,20 @@ def close_episode(
     reason: str,
     ended_on: datetime.date | None = None,
     expected_version: int | None = None,
+    after_sanction_decision: bool = False,
 ) -> SupportEpisode:
-    episode = _lock(episode, expected_version)
+    # "Radiation" ends an episode only through a decided sanction procedure: parcours.obligations
+    # (above cases) checks the decision and passes after_sanction_decision=True.
+    if reason == EndReason.SANCTION and not after_sanction_decision:
+        raise ValidationError(
+            "the end reason 'sanction' (radiation) comes only from a decided sanction procedure"
+        )
+    episode = lock_for_update(episode, expected_version)
     previous = episode.stage
     episode.transition_to(Stage.CLOSED)
     episode.end_reason = reason
     episode.ended_on = ended_on or timezone.localdate()
-    _save(episode, ["stage", "end_reason", "ended_on"])
+    save_with_version(episode, ["stage", "end_reason", "ended_on"])
     ReferentAssignment.objects.filter(episode=episode, ended_at__isnull=True).update(ended_at=timezone.now())
     StageTransition.objects.create(
         episode=episode, from_stage=previous, to_stage=Stage.CLOSED, by=by, reason=reason
@@ -236,6 +343,10 @@ def close_episode(
 def add_follow_up_member(
     episode: SupportEpisode, *, by, user, organisation, role: str, access_level: str = "standard"
 ) -> FollowUpMember:
+    if user.pk == by.pk:
+        raise PermissionDenied("nobody adds themselves to the follow-up group")
+    if access_level == FollowUpMember.AccessLevel.SENSITIVE and not access.can_grant_sensitive(by, episode):
+        raise PermissionDenied("only the referent or a manager of the organisation grants sensitive access")
     if not Membership.objects.filter(user=user, organisation=organisation, is_active=True).exists():
         raise ValidationError("this professional is not a member of that organisation")
     member = FollowUpMember.objects.create(
@@ -281,9 +392,14 @@ def _touch_contact(episode: SupportEpisode, occurred_at: datetime.datetime) -> N
         fields.append("first_contact_at")
     if episode.last_contact_at is None or occurred_at > episode.last_contact_at:
         episode.last_contact_at = occurred_at
-        episode.next_contact_due = episode.compute_next_contact_due()
-        fields += ["last_contact_at", "next_contact_due"]
-    _save(episode, fields)
+        fields.append("last_contact_at")
+    # Bookkeeping, not an edit of the episode: the version stays, so that a colleague changing the
+    # stage while a contact is recorded gets no false conflict (parcours.cases.locking).
+    episode.save(update_fields=[*fields, "updated_at"])
+    # The due dates of every open episode of the person: this one, and those of the organisations
+    # the person shares their file with (parcours.cases.intensity).
+    contact_rule.refresh_person(episode.person_id)
+    episode.refresh_from_db(fields=["next_contact_due"])
 
 
 @transaction.atomic
@@ -298,13 +414,13 @@ def record_contact(
     summary: str = "",
     section: str = Section.GENERAL,
 ) -> Contact:
-    episode = _lock(episode)
+    episode = lock_for_update(episode)
     if not episode.is_open:
         raise ValidationError("the episode is closed")
     occurred_at = occurred_at or timezone.now()
     if occurred_at > timezone.now() + datetime.timedelta(minutes=5):
         raise ValidationError("a contact cannot be in the future; plan an appointment instead")
-    if section != Section.GENERAL and not episode.can_see_sensitive(by):
+    if section != Section.GENERAL and not access.can_see_sensitive(by, episode):
         raise PermissionDenied("only the referent or a granted member may write in a sensitive section")
     contact = Contact.objects.create(
         episode=episode,
@@ -341,6 +457,7 @@ def plan_appointment(
     purpose: str = "",
     site=None,
 ) -> Appointment:
+    """Plan an appointment. `by=None`: the person booked it themselves (parcours.agenda)."""
     if not episode.is_open:
         raise ValidationError("the episode is closed")
     appointment = Appointment.objects.create(
@@ -353,12 +470,15 @@ def plan_appointment(
         site=site,
         created_by=by,
     )
+    data = {"appointment": appointment.pk, "channel": channel, "scheduled_at": scheduled_at.isoformat()}
+    if by is None:
+        data["by_person"] = True
     CaseEvent.objects.create(
         person_id=episode.person_id,
         episode=episode,
         actor=by,
         kind=CaseEvent.Kind.APPOINTMENT_PLANNED,
-        data={"appointment": appointment.pk, "channel": channel, "scheduled_at": scheduled_at.isoformat()},
+        data=data,
     )
     return appointment
 
@@ -398,6 +518,10 @@ def mark_appointment_held(appointment: Appointment, *, by, summary: str = "") ->
     )
     appointment.contact = contact
     appointment.save(update_fields=["contact"])
+    # A self-booked appointment meets an "autonomous online" target whatever its channel: count it
+    # now that the contact is linked to its appointment (parcours.cases.intensity).
+    if appointment.created_by_id is None:
+        contact_rule.refresh_person(appointment.episode.person_id)
     return appointment
 
 
@@ -415,9 +539,3 @@ def cancel_appointment(appointment: Appointment, *, by, cancelled_by: str) -> Ap
         CaseEvent.Kind.APPOINTMENT_CANCELLED,
         cancelled_by=cancelled_by,
     )
-
-
-def log_access(person, *, user, route: str) -> None:
-    """Record a read of the person's file (never inside the caller's transaction: a read that
-    fails later was still a read)."""
-    AccessLog.objects.create(person=person, user=user, route=route[:100])

@@ -1,6 +1,6 @@
 """JSON API for support episodes, follow-up members, contacts, appointments and the case events.
 
-Reads go through the scoped querysets (`visible_to(user)`): what the caller may not see is 404.
+Reads go through the scoped querysets (`parcours.cases.access`): what the caller may not see is 404.
 Writes call parcours/cases/actions.py, the same functions as the HTML views. Who may write:
 - on an episode (stage, intensity, handover, closure, follow-up members, appointments): a counselor or
   manager of the episode's organisation (403 for a follow-up member of another organisation);
@@ -11,7 +11,7 @@ Writes call parcours/cases/actions.py, the same functions as the HTML views. Who
 import uuid
 from typing import Literal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db.models import Exists, F, OuterRef
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -20,15 +20,19 @@ from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 
 from parcours.accounts.models import User
-from parcours.cases import actions
+from parcours.cases import access, actions
 from parcours.cases.models import (
     Appointment,
-    CaseEvent,
     Contact,
     FollowUpMember,
     Intensity,
     Stage,
     SupportEpisode,
+)
+from parcours.cases.person_api import (
+    MAX_ID,
+    LoggedPagination,
+    Pagination,
 )
 from parcours.cases.schemas import (
     AppointmentIn,
@@ -37,7 +41,6 @@ from parcours.cases.schemas import (
     CloseIn,
     ContactIn,
     ContactOut,
-    EpisodeIn,
     EpisodeOut,
     EventOut,
     FollowUpMemberIn,
@@ -48,29 +51,11 @@ from parcours.cases.schemas import (
     StageIn,
 )
 from parcours.organisations.models import Organisation, Site
-from parcours.people.api import (
-    MAX_ID,
-    Pagination,
-    case_organisation,
-    duplicate_candidates,
-    get_person_for_user,
-)
 from parcours.people.models import Consent
 
 router = Router(tags=["accompagnements"])
 
 EPISODE_RELATED = ("person", "organisation", "referent")
-
-
-def get_episode_for_user(request, public_id: uuid.UUID) -> SupportEpisode:
-    return get_object_or_404(
-        SupportEpisode.objects.visible_to(request.auth).select_related(*EPISODE_RELATED), public_id=public_id
-    )
-
-
-def require_episode_team(user, episode: SupportEpisode) -> None:
-    if episode.organisation_id not in user.case_organisation_ids():
-        raise PermissionDenied("only counselors and managers of the episode's organisation may do this")
 
 
 def active_user(public_id: uuid.UUID) -> User:
@@ -97,7 +82,7 @@ def _plain(value):
 
 
 @router.get("/episodes", response=list[EpisodeOut], url_name="episode_list")
-@paginate(Pagination)
+@paginate(LoggedPagination)
 def list_episodes(
     request,
     stage: Stage | None = None,
@@ -109,7 +94,7 @@ def list_episodes(
 ):
     """Episodes the caller may see, the most urgent contact first."""
     user = request.auth
-    episodes = SupportEpisode.objects.visible_to(user).select_related(*EPISODE_RELATED)
+    episodes = access.episodes(user).select_related(*EPISODE_RELATED)
     if stage:
         episodes = episodes.filter(stage=stage)
     if intensity:
@@ -127,30 +112,10 @@ def list_episodes(
     return episodes.order_by(F("next_contact_due").asc(nulls_last=True), "pk")
 
 
-@router.post("/episodes", response={201: EpisodeOut}, url_name="episode_open")
-def open_episode(request, payload: EpisodeIn):
-    user = request.auth
-    person = get_object_or_404(duplicate_candidates(user), public_id=payload.person)
-    organisation = case_organisation(user, payload.organisation)
-    referent = active_user(payload.referent) if payload.referent else user
-    episode = actions.open_episode(
-        person,
-        by=user,
-        organisation=organisation,
-        referent=referent,
-        intensity=_plain(payload.intensity),
-        approach=_plain(payload.approach),
-        site=site_of(organisation.pk, payload.site),
-        started_on=payload.started_on,
-        contact_target_days=payload.contact_target_days,
-    )
-    return HttpStatus(201, episode)
-
-
 @router.get("/episodes/{public_id}", response=EpisodeOut, url_name="episode_detail")
 def get_episode(request, public_id: uuid.UUID):
-    episode = get_episode_for_user(request, public_id)
-    actions.log_access(episode.person, user=request.auth, route="api:episode_detail")
+    episode = access.episode_for(request.auth, public_id)
+    access.log_read(episode.person, user=request.auth, route="api:episode_detail")
     return episode
 
 
@@ -161,8 +126,8 @@ def _reloaded(episode: SupportEpisode) -> SupportEpisode:
 @router.post("/episodes/{public_id}/stage", response=EpisodeOut, url_name="episode_change_stage")
 def change_stage(request, public_id: uuid.UUID, payload: StageIn):
     user = request.auth
-    episode = get_episode_for_user(request, public_id)
-    require_episode_team(user, episode)
+    episode = access.episode_for(request.auth, public_id)
+    access.require_manage(user, episode)
     episode = actions.change_stage(
         episode, by=user, stage=_plain(payload.stage), reason=payload.reason, expected_version=payload.version
     )
@@ -172,8 +137,8 @@ def change_stage(request, public_id: uuid.UUID, payload: StageIn):
 @router.post("/episodes/{public_id}/intensity", response=EpisodeOut, url_name="episode_change_intensity")
 def change_intensity(request, public_id: uuid.UUID, payload: IntensityIn):
     user = request.auth
-    episode = get_episode_for_user(request, public_id)
-    require_episode_team(user, episode)
+    episode = access.episode_for(request.auth, public_id)
+    access.require_manage(user, episode)
     episode = actions.change_intensity(
         episode,
         by=user,
@@ -189,8 +154,8 @@ def change_intensity(request, public_id: uuid.UUID, payload: IntensityIn):
 @router.post("/episodes/{public_id}/handover", response=EpisodeOut, url_name="episode_hand_over")
 def hand_over(request, public_id: uuid.UUID, payload: HandoverIn):
     user = request.auth
-    episode = get_episode_for_user(request, public_id)
-    require_episode_team(user, episode)
+    episode = access.episode_for(request.auth, public_id)
+    access.require_manage(user, episode)
     episode = actions.hand_over_episode(
         episode,
         by=user,
@@ -204,8 +169,8 @@ def hand_over(request, public_id: uuid.UUID, payload: HandoverIn):
 @router.post("/episodes/{public_id}/close", response=EpisodeOut, url_name="episode_close")
 def close(request, public_id: uuid.UUID, payload: CloseIn):
     user = request.auth
-    episode = get_episode_for_user(request, public_id)
-    require_episode_team(user, episode)
+    episode = access.episode_for(request.auth, public_id)
+    access.require_manage(user, episode)
     if payload.ended_on and not (episode.started_on <= payload.ended_on <= timezone.localdate()):
         raise ValidationError("the end date must be between the start of the episode and today")
     episode = actions.close_episode(
@@ -241,7 +206,8 @@ def _members(episode: SupportEpisode):
 )
 @paginate(Pagination)
 def list_follow_up_members(request, public_id: uuid.UUID):
-    episode = get_episode_for_user(request, public_id)
+    episode = access.episode_for(request.auth, public_id)
+    access.log_read(episode.person, user=request.auth, route="api:follow_up_member_list")
     return _members(episode).order_by("-started_at", "-pk")
 
 
@@ -254,8 +220,8 @@ def add_follow_up_member(request, public_id: uuid.UUID, payload: FollowUpMemberI
     """Add a professional to the follow-up group. They get access only once the person has given
     their consent (scope case_file) to the member's organisation: see `has_consent`."""
     user = request.auth
-    episode = get_episode_for_user(request, public_id)
-    require_episode_team(user, episode)
+    episode = access.episode_for(request.auth, public_id)
+    access.require_manage(user, episode)
     if not episode.is_open:
         raise ValidationError("the episode is closed")
     organisation = Organisation.objects.filter(public_id=payload.organisation).first()
@@ -279,9 +245,9 @@ def add_follow_up_member(request, public_id: uuid.UUID, payload: FollowUpMemberI
 )
 def end_follow_up_member(request, public_id: uuid.UUID, member_id: int = Path(..., ge=1, le=MAX_ID)):
     user = request.auth
-    episode = get_episode_for_user(request, public_id)
+    episode = access.episode_for(request.auth, public_id)
     member = get_object_or_404(_members(episode), pk=member_id)
-    require_episode_team(user, episode)
+    access.require_manage(user, episode)
     actions.end_follow_up_member(member, by=user)
     return _members(episode).get(pk=member.pk)
 
@@ -292,10 +258,10 @@ CONTACT_RELATED = ("episode__person", "author")
 
 
 @router.get("/contacts", response=list[ContactOut], url_name="contact_list")
-@paginate(Pagination)
+@paginate(LoggedPagination)
 def list_contacts(request, person: uuid.UUID | None = None):
     """Contacts the caller may see across their episodes (sensitive sections filtered), latest first."""
-    contacts = Contact.objects.visible_to(request.auth).select_related(*CONTACT_RELATED)
+    contacts = access.contacts(request.auth).select_related(*CONTACT_RELATED)
     if person:
         contacts = contacts.filter(episode__person__public_id=person)
     return contacts.order_by("-occurred_at", "-pk")
@@ -304,10 +270,10 @@ def list_contacts(request, person: uuid.UUID | None = None):
 @router.get("/episodes/{public_id}/contacts", response=list[ContactOut], url_name="episode_contact_list")
 @paginate(Pagination)
 def list_episode_contacts(request, public_id: uuid.UUID):
-    episode = get_episode_for_user(request, public_id)
-    actions.log_access(episode.person, user=request.auth, route="api:episode_contact_list")
+    episode = access.episode_for(request.auth, public_id)
+    access.log_read(episode.person, user=request.auth, route="api:episode_contact_list")
     return (
-        Contact.objects.visible_to(request.auth)
+        access.contacts(request.auth)
         .filter(episode=episode)
         .select_related(*CONTACT_RELATED)
         .order_by("-occurred_at", "-pk")
@@ -317,7 +283,7 @@ def list_episode_contacts(request, public_id: uuid.UUID):
 @router.post("/episodes/{public_id}/contacts", response={201: ContactOut}, url_name="contact_record")
 def record_contact(request, public_id: uuid.UUID, payload: ContactIn):
     user = request.auth
-    episode = get_episode_for_user(request, public_id)
+    episode = access.episode_for(request.auth, public_id, open=True)
     contact = actions.record_contact(
         episode,
         by=user,
@@ -337,13 +303,13 @@ APPOINTMENT_RELATED = ("episode__person", "with_user")
 
 
 @router.get("/appointments", response=list[AppointmentOut], url_name="appointment_list")
-@paginate(Pagination)
+@paginate(LoggedPagination)
 def list_appointments(
     request, upcoming: bool = False, with_me: bool = False, status: Appointment.Status | None = None
 ):
     """Appointments of the episodes the caller may see. `upcoming=true`: planned and not yet
     passed, soonest first; otherwise latest first."""
-    appointments = Appointment.objects.visible_to(request.auth).select_related(*APPOINTMENT_RELATED)
+    appointments = access.appointments(request.auth).select_related(*APPOINTMENT_RELATED)
     if with_me:
         appointments = appointments.filter(with_user=request.auth)
     if status:
@@ -358,8 +324,8 @@ def list_appointments(
 )
 @paginate(Pagination)
 def list_episode_appointments(request, public_id: uuid.UUID):
-    episode = get_episode_for_user(request, public_id)
-    actions.log_access(episode.person, user=request.auth, route="api:episode_appointment_list")
+    episode = access.episode_for(request.auth, public_id)
+    access.log_read(episode.person, user=request.auth, route="api:episode_appointment_list")
     return episode.appointments.select_related(*APPOINTMENT_RELATED).order_by("-scheduled_at", "-pk")
 
 
@@ -369,8 +335,8 @@ def list_episode_appointments(request, public_id: uuid.UUID):
 def plan_appointment(request, public_id: uuid.UUID, payload: AppointmentIn):
     """Plan an appointment with the episode's referent."""
     user = request.auth
-    episode = get_episode_for_user(request, public_id)
-    require_episode_team(user, episode)
+    episode = access.episode_for(request.auth, public_id)
+    access.require_manage(user, episode)
     appointment = actions.plan_appointment(
         episode,
         by=user,
@@ -389,9 +355,9 @@ def _appointment(pk: int) -> Appointment:
 
 def _appointment_for_team(request, appointment_id: int) -> Appointment:
     appointment = get_object_or_404(
-        Appointment.objects.visible_to(request.auth).select_related("episode"), pk=appointment_id
+        access.appointments(request.auth).select_related("episode"), pk=appointment_id
     )
-    require_episode_team(request.auth, appointment.episode)
+    access.require_manage(request.auth, appointment.episode)
     return appointment
 
 
@@ -425,20 +391,18 @@ EVENT_RELATED = ("actor", "person", "episode")
 @router.get("/persons/{public_id}/events", response=list[EventOut], url_name="person_event_list")
 @paginate(Pagination)
 def list_person_events(request, public_id: uuid.UUID):
-    person = get_person_for_user(request, public_id)
-    actions.log_access(person, user=request.auth, route="api:person_event_list")
-    return (
-        CaseEvent.objects.on_file(person, request.auth).select_related(*EVENT_RELATED).order_by("-at", "-pk")
-    )
+    person = access.person_for(request.auth, public_id)
+    access.log_read(person, user=request.auth, route="api:person_event_list")
+    return access.events_on_file(request.auth, person).select_related(*EVENT_RELATED).order_by("-at", "-pk")
 
 
 @router.get("/episodes/{public_id}/events", response=list[EventOut], url_name="episode_event_list")
 @paginate(Pagination)
 def list_episode_events(request, public_id: uuid.UUID):
-    episode = get_episode_for_user(request, public_id)
-    actions.log_access(episode.person, user=request.auth, route="api:episode_event_list")
+    episode = access.episode_for(request.auth, public_id)
+    access.log_read(episode.person, user=request.auth, route="api:episode_event_list")
     return (
-        CaseEvent.objects.on_file(episode.person, request.auth)
+        access.events_on_file(request.auth, episode.person)
         .filter(episode=episode)
         .select_related(*EVENT_RELATED)
         .order_by("-at", "-pk")

@@ -24,7 +24,7 @@ from parcours.cases.models import (
     SupportEpisode,
 )
 from parcours.organisations.models import Organisation, Site
-from parcours.people.models import Channel
+from parcours.people.models import Channel, name_search_score
 
 DATETIME_LOCAL_FORMAT = "%Y-%m-%dT%H:%M"
 
@@ -44,10 +44,30 @@ def now_local_minute() -> datetime.datetime:
     return timezone.localtime().replace(second=0, microsecond=0)
 
 
+#: Name search compares in Python the names of at most this many episodes of the list searched.
+NAME_SEARCH_LIMIT = 20000
+
+
+def matching_names(queryset, query: str) -> list[int]:
+    """Ids of the episodes of `queryset` (already scoped to what the user may see) whose person's
+    first or last name matches `query` (see people.models.name_search_score)."""
+    rows = queryset.order_by().values_list("pk", "person__first_name", "person__last_name")[
+        :NAME_SEARCH_LIMIT
+    ]
+    return [pk for pk, first, last in rows if name_search_score(query, first, last)]
+
+
 class PortfolioFilterForm(forms.Form):
     """GET filters of "Mes personnes". Invalid values are reported and ignored, never fatal."""
 
-    q = forms.CharField(label=_("Nom commence par"), required=False, max_length=100)
+    q = forms.CharField(
+        label=_("Nom ou prénom"),
+        required=False,
+        max_length=100,
+        help_text=_(
+            "Dans n'importe quel ordre, sans accents ni majuscules ; les fautes de frappe sont tolérées."
+        ),
+    )
     stage = forms.ChoiceField(
         label=_("Étape"), required=False, choices=_blank([c for c in Stage.choices if c[0] != Stage.CLOSED])
     )
@@ -66,7 +86,7 @@ class PortfolioFilterForm(forms.Form):
     def filter(self, queryset):
         data = self.cleaned_data if self.is_bound else {}
         if data.get("q"):
-            queryset = queryset.filter(person__last_name__istartswith=data["q"].strip())
+            queryset = queryset.filter(pk__in=matching_names(queryset, data["q"]))
         if data.get("stage"):
             queryset = queryset.filter(stage=data["stage"])
         if data.get("intensity"):
@@ -392,3 +412,24 @@ class OpenEpisodeForm(forms.Form):
         if site and organisation and site.organisation_id != organisation.pk:
             self.add_error("site", _("Ce site n'appartient pas à l'organisation choisie."))
         return cleaned
+
+
+class BulkHandOverForm(forms.Form):
+    """A manager hands several people of the team over to one colleague, with one reason."""
+
+    episodes = forms.MultipleChoiceField(
+        label=_("Personnes"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Cochez au moins une personne.")},
+    )
+    to_referent = UserChoiceField(label=_("Nouveau ou nouvelle référent·e"), queryset=None)
+    reason = forms.CharField(
+        label=_("Motif"),
+        max_length=300,
+        error_messages={"required": _("Indiquez le motif du changement de référent·e.")},
+    )
+
+    def __init__(self, *args, organisation_id: int, episode_choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_referent"].queryset = case_colleagues(organisation_id)
+        self.fields["episodes"].choices = episode_choices

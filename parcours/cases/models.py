@@ -6,19 +6,17 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parcours.people.models import Channel, Consent
+from parcours.cases.append_only import AppendOnlyModel, AppendOnlyQuerySet, append_only_trigger
+from parcours.ops.encryption import EncryptedTextField
+from parcours.people.models import Channel
 
 
 class InvalidTransition(Exception):
     """A stage change that the state machine does not allow."""
-
-
-class ConcurrentEditError(Exception):
-    """The object changed since the form or API client read it."""
 
 
 class Stage(models.TextChoices):
@@ -49,6 +47,9 @@ class Intensity(models.TextChoices):
     GUIDED = "guided", _("Guidé")
     INTENSIVE = "intensive", _("Renforcé")
     GLOBAL = "global", _("Global")
+    # 100 % online support for autonomous people: only remote contacts meet its target (messages,
+    # video, self-booked appointments; parcours.cases.intensity).
+    ONLINE = "online", _("Autonome en ligne")
 
 
 class Approach(models.TextChoices):
@@ -88,26 +89,9 @@ class SupportEpisodeQuerySet(models.QuerySet):
     def open(self):
         return self.filter(ended_on__isnull=True)
 
-    def visible_to(self, user):
-        """Episodes of the user's case organisations whose person they may see, and episodes
-        they follow as a consented follow-up member."""
-        if not user.is_authenticated:
-            return self.none()
-        from parcours.people.models import Person
-
-        org_ids = user.case_organisation_ids()
-        followed = Exists(
-            FollowUpMember.objects.active().with_consent().filter(user=user, episode=OuterRef("pk"))
-        )
-        if not org_ids:
-            return self.filter(followed)
-        own = Q(organisation_id__in=org_ids) & Exists(
-            Person.objects.visible_to(user).filter(pk=OuterRef("person_id"))
-        )
-        return self.filter(own | followed)
-
     def overdue(self, today: datetime.date | None = None):
-        """Open episodes whose last contact is older than their intensity target."""
+        """Open episodes whose last counted contact is older than their intensity target (the due
+        date kept by parcours.cases.intensity)."""
         return self.open().filter(next_contact_due__lt=today or timezone.localdate())
 
     def without_contact_since(self, days: int, today: datetime.date | None = None):
@@ -201,10 +185,6 @@ class SupportEpisode(models.Model):
             raise InvalidTransition(f"{self.stage} -> {stage} is not allowed")
         self.stage = stage
 
-    def compute_next_contact_due(self) -> datetime.date:
-        base = timezone.localdate(self.last_contact_at) if self.last_contact_at else self.started_on
-        return base + datetime.timedelta(days=self.contact_target_days)
-
     def is_contact_overdue(self, today: datetime.date | None = None) -> bool:
         return (
             self.is_open
@@ -216,17 +196,6 @@ class SupportEpisode(models.Model):
         if self.last_contact_at is None:
             return None
         return ((today or timezone.localdate()) - timezone.localdate(self.last_contact_at)).days
-
-    def can_see_sensitive(self, user) -> bool:
-        """Sensitive sections: the referent and follow-up members explicitly granted them."""
-        if user.pk == self.referent_id:
-            return True
-        return (
-            self.follow_up_members.active()
-            .with_consent()
-            .filter(user=user, access_level=FollowUpMember.AccessLevel.SENSITIVE)
-            .exists()
-        )
 
 
 class StageTransition(models.Model):
@@ -269,18 +238,6 @@ class FollowUpMemberQuerySet(models.QuerySet):
     def active(self):
         return self.filter(ended_at__isnull=True, episode__ended_on__isnull=True)
 
-    def with_consent(self):
-        """Only memberships backed by the person's active consent for the member's organisation."""
-        return self.filter(
-            Exists(
-                Consent.objects.active().filter(
-                    person_id=OuterRef("episode__person_id"),
-                    organisation_id=OuterRef("organisation_id"),
-                    scope=Consent.Scope.CASE_FILE,
-                )
-            )
-        )
-
 
 class FollowUpMember(models.Model):
     """Another professional, from any organisation, who follows the person during an episode."""
@@ -315,21 +272,6 @@ class FollowUpMember(models.Model):
         return f"{self.role} ({self.organisation_id})"
 
 
-def sensitive_filter(user, episode_field: str = "episode") -> Q:
-    """Rows of a sensitive section are visible to the referent and to granted members only."""
-    granted = (
-        FollowUpMember.objects.active()
-        .with_consent()
-        .filter(user=user, access_level=FollowUpMember.AccessLevel.SENSITIVE, episode=OuterRef(episode_field))
-    )
-    return Q(section=Section.GENERAL) | Q(**{f"{episode_field}__referent": user}) | Exists(granted)
-
-
-class ContactQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(episode__in=SupportEpisode.objects.visible_to(user)).filter(sensitive_filter(user))
-
-
 class Contact(models.Model):
     """Any exchange with the person, on any channel (R8)."""
 
@@ -344,12 +286,11 @@ class Contact(models.Model):
     )
     occurred_at = models.DateTimeField(_("date"), default=timezone.now)
     duration_minutes = models.PositiveSmallIntegerField(_("durée (minutes)"), null=True, blank=True)
-    summary = models.TextField(_("compte rendu"), blank=True)
+    # Encrypted at rest: the health and justice sections' contacts are among these summaries.
+    summary = EncryptedTextField(_("compte rendu"), blank=True)
     section = models.CharField(_("rubrique"), max_length=10, choices=Section.choices, default=Section.GENERAL)
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
-
-    objects = ContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["-occurred_at", "-pk"]
@@ -366,9 +307,6 @@ class Contact(models.Model):
 
 
 class AppointmentQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        return self.filter(episode__in=SupportEpisode.objects.visible_to(user))
-
     def upcoming(self):
         return self.filter(status=Appointment.Status.PLANNED, scheduled_at__gte=timezone.now())
 
@@ -401,7 +339,10 @@ class Appointment(models.Model):
     contact = models.OneToOneField(
         Contact, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    # Empty when the person booked the slot themselves (parcours.agenda).
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -420,46 +361,10 @@ class Appointment(models.Model):
         return f"{self.scheduled_at:%Y-%m-%d %H:%M} ({self.get_status_display()})"
 
 
-class CaseEventQuerySet(models.QuerySet):
-    def on_file(self, person, user):
-        """The events of one person's file that `user` may see. Same rule as visible_to(), but
-        resolved from this person's few episodes first: at national scale the generic subquery
-        would scan every episode of the user's organisations (measured: 16 s at 1M people)."""
-        if not user.is_authenticated:
-            return self.none()
-        from parcours.people.models import Person
-
-        if not Person.objects.visible_to(user).filter(pk=person.pk).exists():
-            return self.none()
-        episodes = list(
-            SupportEpisode.objects.visible_to(user).filter(person=person).only("pk", "referent_id")
-        )
-        granted = set(
-            FollowUpMember.objects.active()
-            .with_consent()
-            .filter(user=user, access_level=FollowUpMember.AccessLevel.SENSITIVE, episode__person=person)
-            .values_list("episode_id", flat=True)
-        )
-        visible_ids = [e.pk for e in episodes]
-        sensitive_ids = [e.pk for e in episodes if e.referent_id == user.pk or e.pk in granted]
-        return self.filter(person=person).filter(
-            Q(episode__isnull=True, section=Section.GENERAL)
-            | Q(episode_id__in=visible_ids, section=Section.GENERAL)
-            | Q(episode_id__in=sensitive_ids)
-        )
-
-    def visible_to(self, user):
-        from parcours.people.models import Person
-
-        return self.filter(Exists(Person.objects.visible_to(user).filter(pk=OuterRef("person_id")))).filter(
-            Q(episode__isnull=True, section=Section.GENERAL)
-            | Q(episode__in=SupportEpisode.objects.visible_to(user)) & sensitive_filter(user)
-        )
-
-
-class CaseEvent(models.Model):
+class CaseEvent(AppendOnlyModel):
     """Every change to a case file: who, when, what. Data holds ids and codes, never free text
-    that could carry sensitive content."""
+    that could carry sensitive content. Append-only (parcours/cases/append_only.py): the person,
+    episode and actor are PROTECT, so no cascade rewrites the audit."""
 
     class Kind(models.TextChoices):
         PERSON_CREATED = "person_created", _("Personne enregistrée")
@@ -481,43 +386,48 @@ class CaseEvent(models.Model):
         APPOINTMENT_CANCELLED = "appointment_cancelled", _("Rendez-vous annulé")
         OTHER = "other", _("Autre")
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="events")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="events")
     episode = models.ForeignKey(
-        SupportEpisode, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+        SupportEpisode, on_delete=models.PROTECT, null=True, blank=True, related_name="events"
     )
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     kind = models.CharField(max_length=32, choices=Kind.choices)
     section = models.CharField(max_length=10, choices=Section.choices, default=Section.GENERAL)
     data = models.JSONField(default=dict, blank=True)
     at = models.DateTimeField(default=timezone.now)
 
-    objects = CaseEventQuerySet.as_manager()
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name = _("événement du dossier")
         verbose_name_plural = _("événements du dossier")
         indexes = [models.Index(fields=["person", "at"]), models.Index(fields=["episode", "at"])]
+        triggers = [append_only_trigger()]
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} ({self.at:%Y-%m-%d})"
 
 
-class AccessLog(models.Model):
-    """Every read of a person's file, by whom and through which page or endpoint."""
+class AccessLog(AppendOnlyModel):
+    """Every read of a person's file, by whom and through which page or endpoint. Append-only
+    (parcours/cases/append_only.py)."""
 
-    person = models.ForeignKey("people.Person", on_delete=models.CASCADE, related_name="access_logs")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey("people.Person", on_delete=models.PROTECT, related_name="access_logs")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(default=timezone.now)
     route = models.CharField(max_length=100)
+
+    objects = AppendOnlyQuerySet.as_manager()
 
     class Meta:
         ordering = ["-at", "-pk"]
         verbose_name = _("consultation du dossier")
         verbose_name_plural = _("journal des consultations")
         indexes = [models.Index(fields=["person", "at"]), models.Index(fields=["user", "at"])]
+        triggers = [append_only_trigger()]
 
     def __str__(self) -> str:
         return f"{self.route} {self.at:%Y-%m-%d %H:%M}"

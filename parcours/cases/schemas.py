@@ -19,8 +19,8 @@ from parcours.cases.models import (
     Section,
     Stage,
 )
+from parcours.cases.person_schemas import InputSchema
 from parcours.people.models import Channel
-from parcours.people.schemas import InputSchema
 
 # Far enough for any real case file, near enough to stay clear of date arithmetic overflows.
 MIN_DATE = datetime.date(1900, 1, 1)

@@ -1,13 +1,13 @@
 from django.urls import path
 
-from parcours.cases.views import episode, portfolio
+from parcours.cases.views import episode, portfolio, team
 
 app_name = "cases"
 
 urlpatterns = [
     path("", portfolio.portfolio, name="portfolio"),
     path("alertes/", portfolio.alerts, name="alerts"),
-    path("ouvrir/<uuid:person_public_id>/", episode.open_episode, name="open_episode"),
+    path("equipe/", team.team, name="team"),
     path("<uuid:public_id>/etape/", episode.change_stage, name="change_stage"),
     path("<uuid:public_id>/intensite/", episode.change_intensity, name="change_intensity"),
     path("<uuid:public_id>/referent/", episode.hand_over, name="hand_over"),

@@ -15,8 +15,11 @@ from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from parcours.accounts.models import CASE_ROLES, Membership, Role
-from parcours.cases.models import CaseEvent, ConcurrentEditError
+from parcours.accounts.models import CASE_ROLES, Membership, Role, User
+from parcours.cases import access
+from parcours.cases.actions import give_consent
+from parcours.cases.locking import ConcurrentEditError, lock_for_update
+from parcours.cases.models import CaseEvent
 from parcours.catalogue import taxonomy as tx
 from parcours.catalogue.models import (
     REFERRAL_EXPIRY_DAYS,
@@ -32,7 +35,6 @@ from parcours.catalogue.models import (
     WorkshopSession,
 )
 from parcours.catalogue.tasks import send_notification_emails
-from parcours.people.actions import give_consent
 from parcours.people.models import Consent, Person
 
 logger = logging.getLogger(__name__)
@@ -83,7 +85,6 @@ def mark_notification_read(notification: Notification, *, by) -> Notification:
 def organisation_staff(organisation_id: int, *, site_id: int | None = None):
     """Who hears about a referral for an organisation: its managers and the counselors of the
     service's site; all its case staff when that finds nobody. Bounded: no flood in a big agency."""
-    from parcours.accounts.models import User
 
     memberships = Membership.objects.filter(
         organisation_id=organisation_id, is_active=True, role__in=CASE_ROLES
@@ -161,9 +162,7 @@ def update_service(service: Service, *, by, expected_version: int, territories=N
     unknown = set(changes) - SERVICE_FIELDS
     if unknown:
         raise TypeError(f"unknown service fields: {sorted(unknown)}")
-    current = Service.objects.select_for_update().get(pk=service.pk)
-    if current.version != expected_version:
-        raise ConcurrentEditError("service changed since it was read")
+    current = lock_for_update(service, expected_version)
     for name, value in changes.items():
         setattr(current, name, value)
     if "site" in changes and current.site_id:
@@ -261,7 +260,7 @@ def propose_referral(
     shared_fields = [f for f in SharedField.values if f in set(shared_fields)]
     if not shared_fields:
         raise ValidationError("choose the information the person agrees to share")
-    barriers = [b for b in tx.BarrierKind.values if b in set(barriers)]
+    barriers = [b for b in tx.ServiceBarrierKind.values if b in set(barriers)]
     person = episode.person
     if consent_given:
         consent = give_consent(
@@ -318,9 +317,8 @@ def _transition(
 ) -> Referral:
     """The one place where a referral changes status: lock, check rights and the table, log,
     record the CaseEvent and notify the other side."""
-    current = Referral.objects.select_for_update().select_related("episode", "service").get(pk=referral.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise ConcurrentEditError("referral changed since it was read")
+    related = Referral.objects.select_related("episode", "service")
+    current = lock_for_update(referral, expected_version, queryset=related)
     if by is not None:
         receiver = current.receiving_organisation_id in by.case_organisation_ids()
         sender = current.episode.organisation_id in by.case_organisation_ids()
@@ -519,7 +517,7 @@ def schedule_workshop_session(
 
 def can_register(user, session: WorkshopSession, person: Person, referral: Referral | None) -> bool:
     """The person's own counselors (who see the person) and, for a referral to this service, the provider."""
-    if Person.objects.visible_to(user).filter(pk=person.pk).exists():
+    if access.people(user).filter(pk=person.pk).exists():
         return True
     return (
         referral is not None
@@ -596,7 +594,7 @@ def cancel_workshop_registration(registration: WorkshopRegistration, *, by) -> W
     if not (
         registration.registered_by_id == by.pk
         or session.service.organisation_id in by.case_organisation_ids()
-        or Person.objects.visible_to(by).filter(pk=registration.person_id).exists()
+        or access.people(by).filter(pk=registration.person_id).exists()
     ):
         raise PermissionDenied("you may not cancel this registration")
     if registration.status not in (

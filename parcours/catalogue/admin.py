@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 
+from parcours.cases import access
+from parcours.cases.admin import CaseDataAdmin
 from parcours.catalogue import actions
 from parcours.catalogue.models import (
     Notification,
@@ -40,22 +42,23 @@ class ReferralTransitionInline(admin.TabularInline):
     model = ReferralTransition
     extra = 0
     can_delete = False
-    readonly_fields = ["from_status", "to_status", "at", "by", "reason"]
+    # No reason: free text written about the person.
+    fields = readonly_fields = ["from_status", "to_status", "at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
-    """Read-only: referrals change through their actions (views, API, commands), never by hand."""
+class ReferralAdmin(CaseDataAdmin):
+    """Read-only, scoped: referrals change through their actions (views, API, commands), never by
+    hand. No person, message or barrier kinds (sensitive) on the page."""
 
     list_display = ["public_id", "service", "receiving_organisation", "status", "proposed_at", "expires_on"]
     list_filter = ["status"]
+    list_select_related = ["service", "receiving_organisation"]
+    fields = ["public_id", "service", "receiving_organisation", "status", "proposed_at", "expires_on"]
     inlines = [ReferralTransitionInline]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
 
 
 @admin.register(WorkshopSession)
@@ -65,12 +68,19 @@ class WorkshopSessionAdmin(admin.ModelAdmin):
 
 
 @admin.register(WorkshopRegistration)
-class WorkshopRegistrationAdmin(admin.ModelAdmin):
-    list_display = ["session", "status", "registered_at"]
-    list_filter = ["status"]
+class WorkshopRegistrationAdmin(CaseDataAdmin):
+    """Read-only, scoped through the referral's episode or the person's episodes; no person."""
 
-    def has_change_permission(self, request, obj=None):
-        return False
+    list_display = ["pk", "session", "status", "registered_at"]
+    list_filter = ["status"]
+    list_select_related = ["session__service"]
+    fields = ["session", "status", "registered_at"]
+
+    def get_queryset(self, request):
+        # A registration belongs to a person (a referral is optional): scoped by the people the
+        # user may see.
+        queryset = admin.ModelAdmin.get_queryset(self, request)
+        return queryset.filter(person__in=access.people(request.user).values("pk"))
 
 
 @admin.register(PartnershipConvention)
@@ -81,8 +91,22 @@ class PartnershipConventionAdmin(admin.ModelAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(admin.ModelAdmin):
+    """A notification's message names the person: each user sees their own only, read-only."""
+
     list_display = ["recipient", "kind", "created_at", "read_at"]
     list_filter = ["kind"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(recipient=request.user)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(ProviderStructure)

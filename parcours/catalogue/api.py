@@ -17,8 +17,8 @@ from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 
 from parcours.accounts.models import Role
-from parcours.cases.actions import log_access
-from parcours.cases.models import SupportEpisode
+from parcours.cases import access
+from parcours.cases.person_api import Pagination
 from parcours.catalogue import actions
 from parcours.catalogue import taxonomy as tx
 from parcours.catalogue.exchange import BadPayload, import_catalogue, iter_export_json
@@ -38,9 +38,8 @@ from parcours.catalogue.reports import (
     referral_delays,
 )
 from parcours.catalogue.search import Criteria, criteria_for_person, search_services
+from parcours.organisations.communes import resolve as resolve_commune
 from parcours.organisations.models import Organisation, Site, Territory
-from parcours.people.api import Pagination
-from parcours.people.models import Person
 
 router = Router(tags=["catalogue"])
 
@@ -113,15 +112,18 @@ class ServiceIn(Schema):
 
 
 class ServicePatch(Schema):
+    """Only the fields sent are changed. A field left out keeps its value; `null` is refused (422)
+    except for `capacity`, where it means "no limit"."""
+
     version: int
-    name: str | None = Field(None, min_length=3, max_length=150)
-    description: str | None = Field(None, min_length=5, max_length=10000)
-    thematiques: list[str] | None = None
-    publics: list[str] | None = None
-    statuses: list[str] | None = None
-    barriers: list[str] | None = None
+    name: str = Field(None, min_length=3, max_length=150)
+    description: str = Field(None, min_length=5, max_length=10000)
+    thematiques: list[str] = Field(None)
+    publics: list[str] = Field(None)
+    statuses: list[str] = Field(None)
+    barriers: list[str] = Field(None)
     capacity: int | None = Field(None, ge=0, le=1_000_000)
-    is_active: bool | None = None
+    is_active: bool = Field(None)
 
 
 class ReferralIn(Schema):
@@ -259,7 +261,7 @@ def _check_codes(values: dict) -> None:
     for name, enum in checks.items():
         if values.get(name) is not None:
             tx.CodeListValidator(enum)(values[name])
-    for name, allowed in (("barriers", tx.BarrierKind.values), ("reserved_for", tx.Benefit.values)):
+    for name, allowed in (("barriers", tx.ServiceBarrierKind.values), ("reserved_for", tx.Benefit.values)):
         unknown = set(values.get(name) or []) - set(allowed)
         if unknown:
             raise ValidationError(f"unknown {name}: {sorted(unknown)}")
@@ -292,17 +294,14 @@ def list_services(
     request,
     thematique: str = "",
     public: str = "",
-    commune: str = Query("", max_length=5),
+    commune: str = Query("", max_length=200),
     modality: tx.Modality | None = None,
     text: str = Query("", max_length=100),
 ):
     """The public catalogue (no authentication): filter by thématique (code or category), public,
-    commune (INSEE code: eligibility zone and 30 km around) and modality."""
-    territory = None
-    if commune:
-        territory = Territory.objects.filter(level=Territory.Level.COMMUNE, insee_code=commune).first()
-        if territory is None:
-            raise ValidationError(f"unknown commune INSEE code: {commune}")
+    commune (INSEE code, name or postcode: eligibility zone and 30 km around; 422 with the
+    candidates when it names no commune or several) and modality."""
+    territory = resolve_commune(commune, insee_first=True)
     criteria = Criteria(
         thematique=thematique,
         public=public,
@@ -318,7 +317,7 @@ def list_services(
 def match_services(
     request,
     episode: uuid.UUID,
-    barrier: list[tx.BarrierKind] = Query(None),  # noqa: B008
+    barrier: list[tx.ServiceBarrierKind] = Query(None),  # noqa: B008
     thematique: str = "",
     public: str = "",
     modality: tx.Modality | None = None,
@@ -327,10 +326,10 @@ def match_services(
     """Services for the person of an episode the caller sees, with the reasons each one fits.
     Without `barrier`, the barriers of the latest diagnosis are used when available."""
     found = get_object_or_404(
-        SupportEpisode.objects.visible_to(request.auth).select_related("person__commune__parent"),
+        access.episodes(request.auth).select_related("person__commune__parent"),
         public_id=episode,
     )
-    log_access(found.person, user=request.auth, route="api:service_match")
+    access.log_read(found.person, user=request.auth, route="api:service_match")
     criteria = criteria_for_person(
         found.person,
         barriers=[b.value for b in barrier] if barrier else None,
@@ -402,7 +401,7 @@ def import_file(request, payload: dict | list):
     if not (user.has_role(Role.COORDINATOR, Role.ADMINISTRATOR) or user.is_superuser):
         raise PermissionDenied("coordinators and administrators only")
     try:
-        report = import_catalogue(payload, by=user)
+        report = import_catalogue(payload, by=user, skip_invalid=True)
     except BadPayload as exc:
         raise HttpError(400, str(exc)) from exc
     return report.as_dict()
@@ -435,9 +434,7 @@ def list_referrals(
 @router.post("/referrals", response={201: ReferralDetailOut}, url_name="referral_create")
 def create_referral(request, payload: ReferralIn):
     user = request.auth
-    episode = get_object_or_404(
-        SupportEpisode.objects.visible_to(user).select_related("person"), public_id=payload.episode
-    )
+    episode = get_object_or_404(access.episodes(user).select_related("person"), public_id=payload.episode)
     referral = actions.propose_referral(
         episode,
         by=user,
@@ -453,15 +450,15 @@ def create_referral(request, payload: ReferralIn):
 def _detail(request, referral: Referral) -> Referral:
     """The referral with what this caller may see of the person attached for the response."""
     user = request.auth
-    sender = SupportEpisode.objects.visible_to(user).filter(pk=referral.episode_id).exists()
+    sender = access.episodes(user).filter(pk=referral.episode_id).exists()
     if sender:
         referral.api_person = referral.person.public_id
-        log_access(referral.person, user=user, route="api:referral_detail")
+        access.log_read(referral.person, user=user, route="api:referral_detail")
     else:
         shared = referral.shared_person_data()
         referral.api_shared = {code: str(value) for code, _label, value in shared}
         if shared:
-            log_access(referral.person, user=user, route="api:referral_detail")
+            access.log_read(referral.person, user=user, route="api:referral_detail")
     return referral
 
 
@@ -541,7 +538,7 @@ def register(request, public_id: uuid.UUID, payload: RegistrationIn):
         if person.public_id != payload.person:
             raise ValidationError("the referral is for another person")
     else:
-        person = get_object_or_404(Person.objects.visible_to(user), public_id=payload.person)
+        person = get_object_or_404(access.people(user), public_id=payload.person)
     return HttpStatus(201, actions.register_for_workshop(session, by=user, person=person, referral=referral))
 
 
@@ -552,7 +549,7 @@ def _get_registration(request, registration_id: int) -> WorkshopRegistration:
     user = request.auth
     if not (
         registration.session.service.organisation_id in user.case_organisation_ids()
-        or Person.objects.visible_to(user).filter(pk=registration.person_id).exists()
+        or access.people(user).filter(pk=registration.person_id).exists()
     ):
         raise HttpError(404, "not found")
     return registration

@@ -22,6 +22,7 @@ from django.db.models import Max
 from parcours.catalogue import taxonomy as tx
 from parcours.catalogue.models import ProviderStructure, Service
 from parcours.organisations.models import Organisation, Territory
+from parcours.stats.tabular import InvalidRows
 
 logger = logging.getLogger(__name__)
 
@@ -252,28 +253,42 @@ def _import_service(record: di.Service, index: int, report: ImportReport) -> Non
         report.services_updated += 1
 
 
-def import_catalogue(payload, *, by=None) -> ImportReport:
-    """Validate and import every record on its own (see module docstring)."""
+def import_catalogue(payload, *, by=None, skip_invalid: bool = False) -> ImportReport:
+    """Validate and import every record (see module docstring), in one transaction.
+
+    All or nothing by default: an invalid record, or no record at all, raises
+    :class:`~parcours.stats.tabular.InvalidRows` and nothing is written. ``skip_invalid=True``
+    (the web page and the API) imports the valid records and lists the others in the report."""
     structures, services = split_payload(payload)
     report = ImportReport()
-    for kind, records, model, handler in (
-        ("structure", structures, di.Structure, _import_structure),
-        ("service", services, di.Service, _import_service),
-    ):
-        for index, raw in enumerate(records):
-            if not isinstance(raw, dict):
-                report.errors.append(RecordError(kind, index, "", "", "un objet JSON est attendu"))
-                continue
-            try:
-                record = model.model_validate(raw)
-            except pydantic.ValidationError as exc:
-                report.errors.extend(_pydantic_errors(kind, index, raw, exc))
-                continue
-            try:
-                with transaction.atomic():  # nothing half-imported for one record
-                    handler(record, index, report)
-            except ValidationError as exc:
-                report.errors.append(RecordError(kind, index, record.id, "", "; ".join(exc.messages)))
+    with transaction.atomic():
+        for kind, records, model, handler in (
+            ("structure", structures, di.Structure, _import_structure),
+            ("service", services, di.Service, _import_service),
+        ):
+            for index, raw in enumerate(records):
+                if not isinstance(raw, dict):
+                    report.errors.append(RecordError(kind, index, "", "", "un objet JSON est attendu"))
+                    continue
+                try:
+                    record = model.model_validate(raw)
+                except pydantic.ValidationError as exc:
+                    report.errors.extend(_pydantic_errors(kind, index, raw, exc))
+                    continue
+                try:
+                    with transaction.atomic():  # nothing half-imported for one record
+                        handler(record, index, report)
+                except ValidationError as exc:
+                    report.errors.append(RecordError(kind, index, record.id, "", "; ".join(exc.messages)))
+        if not skip_invalid and (report.errors or not (structures or services)):
+            problems = [str(e) for e in report.errors]
+            if not (structures or services):
+                raise InvalidRows("no record (expected structures and/or services)", problems, report)
+            raise InvalidRows(
+                f"{len(report.errors)} invalid record(s), nothing imported; fix them or use --skip-invalid",
+                problems,
+                report,
+            )
     logger.info(
         "catalogue_import by=%s services_created=%s services_updated=%s errors=%s",
         getattr(by, "pk", "cli"),
@@ -372,7 +387,12 @@ def export_records(services) -> tuple[list[dict], Iterator[dict]]:
     }
     structures = {}
     pairs = services.order_by().values_list("organisation_id", "structure_external_id").distinct()
-    organisations = Organisation.objects.filter(pk__in=org_ids).select_related("territory").in_bulk()
+    organisations = (
+        Organisation.objects.filter(pk__in=org_ids)
+        .select_related("territory")
+        .prefetch_related("territory__postcodes")
+        .in_bulk()
+    )
     for organisation_id, structure_external_id in pairs:
         organisation = organisations[organisation_id]
         link = links.get((organisation_id, structure_external_id)) if structure_external_id else None

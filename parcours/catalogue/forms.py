@@ -1,7 +1,6 @@
 """Forms of the catalogue pages. They keep what was typed; writes go through catalogue.actions."""
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from parcours.catalogue import taxonomy as tx
@@ -13,6 +12,7 @@ from parcours.catalogue.models import (
     SharedField,
     WorkshopSession,
 )
+from parcours.organisations.forms import CommuneField
 from parcours.organisations.models import Organisation, Site, Territory
 from parcours.people.models import Status
 
@@ -32,33 +32,21 @@ def thematique_choices():
     return groups
 
 
-class CommuneField(forms.CharField):
-    """A commune typed as its INSEE code or its exact name."""
-
-    def clean(self, value):
-        value = super().clean(value)
-        if not value:
-            return None
-        communes = Territory.objects.filter(level=Territory.Level.COMMUNE)
-        found = (
-            communes.filter(insee_code=value.strip()).first()
-            or communes.filter(name__iexact=value.strip()).first()
-        )
-        if found is None:
-            raise ValidationError(_("Commune inconnue : saisissez son nom exact ou son code INSEE."))
-        return found
-
-
 class PublicSearchForm(forms.Form):
     """The public catalogue: anyone may look for a service."""
 
     thematique = forms.ChoiceField(label=_("Thématique"), required=False, choices=thematique_choices)
-    commune = CommuneField(label=_("Commune (nom ou code INSEE)"), required=False, max_length=100)
+    commune = CommuneField(label=_("Commune"), required=False, max_length=100)
     public = forms.ChoiceField(label=_("Public"), required=False, choices=BLANK + tx.PUBLIC_CHOICES)
     modality = forms.ChoiceField(
         label=_("Modalité"), required=False, choices=BLANK + list(tx.Modality.choices)
     )
     text = forms.CharField(label=_("Mots-clés"), required=False, max_length=100)
+
+    def __init__(self, *args, suggest_url: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        if suggest_url:
+            self.fields["commune"].suggest_from(suggest_url)
 
 
 class MatchForm(forms.Form):
@@ -67,7 +55,7 @@ class MatchForm(forms.Form):
     barriers = forms.MultipleChoiceField(
         label=_("Besoins (freins à lever)"),
         required=False,
-        choices=tx.BarrierKind.choices,
+        choices=tx.ServiceBarrierKind.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     thematique = forms.ChoiceField(label=_("Thématique"), required=False, choices=thematique_choices)
@@ -90,7 +78,7 @@ class ReferralForm(forms.Form):
     barriers = forms.MultipleChoiceField(
         label=_("Freins concernés (transmis si « Freins » est coché)"),
         required=False,
-        choices=tx.BarrierKind.choices,
+        choices=tx.ServiceBarrierKind.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     message = forms.CharField(
@@ -145,7 +133,7 @@ class ServiceForm(forms.ModelForm):
     barriers = forms.MultipleChoiceField(
         label=_("Freins traités"),
         required=False,
-        choices=tx.BarrierKind.choices,
+        choices=tx.ServiceBarrierKind.choices,
         widget=forms.CheckboxSelectMultiple,
     )
     modes_accueil = forms.MultipleChoiceField(

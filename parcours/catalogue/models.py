@@ -14,9 +14,11 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parcours.accounts.models import Role
+from parcours.cases import access
 from parcours.cases.models import InvalidTransition
 from parcours.catalogue import taxonomy as tx
-from parcours.people.models import Status
+from parcours.people.models import Consent, Status
 
 # Referrals not answered within this delay expire; reminders go out this many days before.
 REFERRAL_EXPIRY_DAYS = getattr(settings, "PARCOURS_REFERRAL_EXPIRY_DAYS", 15)
@@ -272,7 +274,7 @@ class Service(models.Model):
         return [tx.PUBLIC_LABELS.get(c, c) for c in self.publics]
 
     def get_barriers_display(self) -> list[str]:
-        labels = dict(tx.BarrierKind.choices)
+        labels = dict(tx.ServiceBarrierKind.choices)
         return [str(labels.get(c, c)) for c in self.barriers]
 
     def get_statuses_display(self) -> list[str]:
@@ -415,9 +417,7 @@ class SharedField(models.TextChoices):
 
 class ReferralQuerySet(models.QuerySet):
     def sent_by(self, user):
-        from parcours.cases.models import SupportEpisode
-
-        return self.filter(episode__in=SupportEpisode.objects.visible_to(user))
+        return self.filter(episode__in=access.episodes(user))
 
     def received_by(self, user):
         if not user.is_authenticated:
@@ -428,9 +428,7 @@ class ReferralQuerySet(models.QuerySet):
         """Both sides: the episode's team (and its follow-up members) and the receiving organisation."""
         if not user.is_authenticated:
             return self.none()
-        from parcours.cases.models import SupportEpisode
-
-        sent = Q(episode__in=SupportEpisode.objects.visible_to(user))
+        sent = Q(episode__in=access.episodes(user))
         received = Q(receiving_organisation_id__in=user.case_organisation_ids())
         return self.filter(sent | received)
 
@@ -519,8 +517,6 @@ class Referral(models.Model):
     def has_active_consent(self) -> bool:
         """The person's referral consent for the receiving organisation is still in force (a
         withdrawal hides everything from the receiver, even on referrals made before)."""
-        from parcours.people.models import Consent
-
         return (
             Consent.objects.active()
             .filter(
@@ -558,7 +554,7 @@ class Referral(models.Model):
         return [str(labels.get(c, c)) for c in self.shared_fields]
 
     def get_barriers_display(self) -> list[str]:
-        labels = dict(tx.BarrierKind.choices)
+        labels = dict(tx.ServiceBarrierKind.choices)
         return [str(labels.get(c, c)) for c in self.barriers]
 
 
@@ -663,8 +659,6 @@ class ConventionQuerySet(models.QuerySet):
 
     def visible_to(self, user):
         """Coordinators see all conventions; other staff those their organisations signed."""
-        from parcours.accounts.models import Role
-
         if not user.is_authenticated:
             return self.none()
         if user.has_role(Role.COORDINATOR) or user.is_superuser:

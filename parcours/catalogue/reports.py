@@ -2,7 +2,7 @@
 
 Privacy choice: coordinators are not case workers. They get COUNTS of people with several active
 referents or overlapping programmes in their territory; names are listed only for the people they
-could see anyway (`Person.objects.visible_to`), which for a pure coordinator is nobody.
+could see anyway (`access.people`), which for a pure coordinator is nobody.
 """
 
 import datetime
@@ -11,9 +11,12 @@ from dataclasses import dataclass
 from django.db.models import Count, Q
 from django.utils import timezone
 
+from parcours.accounts.models import Role
+from parcours.cases import access
 from parcours.catalogue import taxonomy as tx
 from parcours.catalogue.coverage import Coverage, Offer, compute_coverage, referral_pair_stats
 from parcours.catalogue.models import PartnershipConvention, Referral, ReferralStatus, Service
+from parcours.ops.routers import analytics
 from parcours.organisations.models import Organisation, Territory
 from parcours.people.models import Person
 
@@ -22,7 +25,6 @@ NAMES_LIMIT = 50
 
 def coordinator_territories(user):
     """Territories of the user's coordinator organisations (main and served)."""
-    from parcours.accounts.models import Role
 
     org_ids = user.organisation_ids(frozenset({Role.COORDINATOR}))
     if user.is_superuser and not org_ids:
@@ -94,6 +96,7 @@ def offers_for(communes: list[Territory], today: datetime.date | None = None) ->
     return offers
 
 
+@analytics()  # the read replica when there is one (parcours.ops.routers)
 def coverage_for(communes: list[Territory], today: datetime.date | None = None) -> Coverage:
     return compute_coverage(
         tx.SPECIFIC_PUBLICS, [str(c.pk) for c in communes], _ancestors(communes), offers_for(communes, today)
@@ -119,10 +122,11 @@ def people_overlaps(user, communes) -> PeopleOverlap:
             distinct=True,
         )
     ).filter(n__gte=2)
-    visible = Person.objects.visible_to(user).filter(pk__in=several.values("pk")).order_by("last_name", "pk")
+    visible = access.people(user).filter(pk__in=several.values("pk")).order_by("last_name", "pk")
     return PeopleOverlap(several.count(), programmes.count(), list(visible[:NAMES_LIMIT]))
 
 
+@analytics()
 def referral_delays(communes, since_days: int = 365):
     """Median delay proposed→accepted and acceptance rate per pair of organisations, for the
     referrals of people living in the territory over the last year."""

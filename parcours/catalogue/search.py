@@ -10,14 +10,13 @@ import datetime
 import math
 from dataclasses import dataclass, field
 
-from django.apps import apps
-from django.core.exceptions import FieldError
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from parcours.catalogue import taxonomy as tx
 from parcours.catalogue.models import Service, haversine_km
+from parcours.diagnosis.models import Barrier, Diagnosis
 from parcours.people.models import Status
 
 MAX_CANDIDATES = 500
@@ -52,8 +51,7 @@ class Match:
 
 def criteria_for_person(person, *, barriers=None, user=None, **overrides) -> Criteria:
     """Criteria from the person's file: status, age, benefits, commune, and barriers (given by the
-    counselor, or read from the latest completed diagnosis that `user` may see, when the diagnosis
-    app is installed)."""
+    counselor, or read from the latest completed diagnosis that `user` may see)."""
     if barriers is None:
         barriers = barriers_from_diagnosis(person, user=user)
     values = {
@@ -68,28 +66,21 @@ def criteria_for_person(person, *, barriers=None, user=None, **overrides) -> Cri
 
 
 def barriers_from_diagnosis(person, *, user=None) -> list[str]:
-    """Optional hook: the barriers of the person's latest completed diagnosis, if
-    `parcours.diagnosis` is installed, restricted to what `user` may see (health and justice
-    barriers are sensitive). Nothing otherwise: the counselor then picks the needs in the form."""
-    if user is None or not apps.is_installed("parcours.diagnosis"):
+    """The barriers of the person's latest completed diagnosis, restricted to what `user` may see
+    (health and justice barriers are sensitive). Nothing without a user: the counselor then picks
+    the needs in the form."""
+    if user is None:
         return []
-    try:
-        barrier_model = apps.get_model("diagnosis", "Barrier")
-    except LookupError:
-        return []
-    manager = barrier_model.objects
-    rows = manager.visible_to(user) if hasattr(manager, "visible_to") else manager.none()
-    try:
-        rows = rows.filter(diagnosis__episode__person=person, diagnosis__status="completed")
-        latest = (
-            rows.order_by("-diagnosis__completed_at", "-diagnosis__pk")
-            .values_list("diagnosis_id", flat=True)
-            .first()
-        )
-        kinds = set(rows.filter(diagnosis_id=latest).values_list("kind", flat=True)) if latest else set()
-    except FieldError:
-        return []
-    return [k for k in tx.BarrierKind.values if k in kinds]
+    rows = Barrier.objects.visible_to(user).filter(
+        diagnosis__episode__person=person, diagnosis__status=Diagnosis.Status.COMPLETED
+    )
+    latest = (
+        rows.order_by("-diagnosis__completed_at", "-diagnosis__pk")
+        .values_list("diagnosis_id", flat=True)
+        .first()
+    )
+    kinds = set(rows.filter(diagnosis_id=latest).values_list("kind", flat=True)) if latest else set()
+    return [k for k in tx.ServiceBarrierKind.values if k in kinds]
 
 
 def _bounding_box(lat: float, lon: float, radius_km: float) -> Q:
@@ -122,7 +113,7 @@ def eligible_services(criteria: Criteria, queryset=None):
 
 def _reasons(service: Service, criteria: Criteria, distance: float | None) -> tuple[list[str], float]:
     reasons, score = [], 0.0
-    barrier_labels = dict(tx.BarrierKind.choices)
+    barrier_labels = dict(tx.ServiceBarrierKind.choices)
     met = [b for b in criteria.barriers if b in service.barriers]
     for barrier in met:
         reasons.append(_("répond au frein %(barrier)s") % {"barrier": barrier_labels[barrier]})

@@ -103,7 +103,7 @@ def has_code_prefix(field: str, prefix: str) -> Q:
     return Q(**{f"{field}__icontains": f'"{prefix}--'})
 
 
-class BarrierKind(models.TextChoices):
+class ServiceBarrierKind(models.TextChoices):
     """Peripheral barriers to employment (freins périphériques). The diagnosis app, when installed,
     uses the same codes."""
 
@@ -121,18 +121,18 @@ class BarrierKind(models.TextChoices):
 # Which thematique categories of the national taxonomy address each barrier: used to derive the
 # barriers of imported services (the national schema has no barrier field).
 BARRIER_CATEGORIES: dict[str, tuple[str, ...]] = {
-    BarrierKind.HEALTH: (CATEGORIE.SANTE.value,),
-    BarrierKind.HOUSING: (CATEGORIE.LOGEMENT_HEBERGEMENT.value,),
-    BarrierKind.MOBILITY: (CATEGORIE.MOBILITE.value,),
-    BarrierKind.FAMILY: (CATEGORIE.FAMILLE.value,),
-    BarrierKind.FINANCES: (
+    ServiceBarrierKind.HEALTH: (CATEGORIE.SANTE.value,),
+    ServiceBarrierKind.HOUSING: (CATEGORIE.LOGEMENT_HEBERGEMENT.value,),
+    ServiceBarrierKind.MOBILITY: (CATEGORIE.MOBILITE.value,),
+    ServiceBarrierKind.FAMILY: (CATEGORIE.FAMILLE.value,),
+    ServiceBarrierKind.FINANCES: (
         CATEGORIE.DIFFICULTES_FINANCIERES.value,
         CATEGORIE.EQUIPEMENT_ET_ALIMENTATION.value,
     ),
-    BarrierKind.LANGUAGE: (CATEGORIE.LECTURE_ECRITURE_CALCUL.value,),
-    BarrierKind.ADMINISTRATIVE: (CATEGORIE.DIFFICULTES_ADMINISTRATIVES_OU_JURIDIQUES.value,),
-    BarrierKind.JUSTICE: (),
-    BarrierKind.DIGITAL: (CATEGORIE.NUMERIQUE.value,),
+    ServiceBarrierKind.LANGUAGE: (CATEGORIE.LECTURE_ECRITURE_CALCUL.value,),
+    ServiceBarrierKind.ADMINISTRATIVE: (CATEGORIE.DIFFICULTES_ADMINISTRATIVES_OU_JURIDIQUES.value,),
+    ServiceBarrierKind.JUSTICE: (),
+    ServiceBarrierKind.DIGITAL: (CATEGORIE.NUMERIQUE.value,),
 }
 JUSTICE_THEMATIQUE = (
     THEMATIQUE.DIFFICULTES_ADMINISTRATIVES_OU_JURIDIQUES__PRENDRE_EN_COMPTE_UNE_PROBLEMATIQUE_JUDICIAIRE.value
@@ -143,8 +143,8 @@ def barriers_for_thematiques(thematiques: list[str]) -> list[str]:
     categories = {category_of(t) for t in thematiques}
     found = [kind for kind, cats in BARRIER_CATEGORIES.items() if categories.intersection(cats)]
     if JUSTICE_THEMATIQUE in thematiques:
-        found.append(BarrierKind.JUSTICE.value)
-    return [str(k) for k in BarrierKind.values if k in found]
+        found.append(ServiceBarrierKind.JUSTICE.value)
+    return [str(k) for k in ServiceBarrierKind.values if k in found]
 
 
 class Modality(models.TextChoices):

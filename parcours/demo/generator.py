@@ -1,7 +1,7 @@
 """Vectorised generator of the demo territory, one chunk of people at a time.
 
 The demo is a data load, not a sequence of user actions. For speed (one million people in
-minutes), it does not call the action functions of ``parcours.people.actions`` and
+minutes), it does not call the action functions of ``parcours.cases.actions`` and
 ``parcours.cases.actions``: it computes, with numpy, the rows those actions would have written
 if counselors had done the work over the last 24 months — people, status history, consents,
 episodes with their referent history, stage transitions that follow ``TRANSITIONS``, contacts,

@@ -789,6 +789,9 @@ def generate_chunk(rng, n: int, terr: Territory, ids: Ids, clock: Clock) -> dict
             "version": np.ones(n, dtype=np.int64),
             "created_at": _dt(clock, created_t),
             "updated_at": _dt(clock, np.maximum(created_t, status_changed_t)),
+            # no file of the demo is old enough to be archived or anonymised (parcours/privacy)
+            "archived_at": np.full(n, np.datetime64("NaT", "s")),
+            "anonymised_at": np.full(n, np.datetime64("NaT", "s")),
         }
     )
     return {

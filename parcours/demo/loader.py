@@ -30,7 +30,8 @@ from parcours.accounts.models import Membership, Role, User
 from parcours.demo import reference as ref
 from parcours.demo.generator import INTENSITIES, Clock, Ids, Territory, skeleton
 from parcours.demo.history import generate_chunk
-from parcours.organisations.models import Organisation, Site
+from parcours.ops.encryption import EncryptedJSONField, EncryptedTextField, encrypt
+from parcours.organisations.models import Organisation, Postcode, Site
 from parcours.organisations.models import Territory as TerritoryModel
 from parcours.people.models import Person
 
@@ -88,13 +89,14 @@ def _territories() -> tuple[np.ndarray, dict[str, TerritoryModel]]:
             insee_code=code,
             defaults={
                 "name": name,
-                "postcode": postcode,
                 "latitude": lat,
                 "longitude": lon,
                 "population": population,
                 "parent": departements[dep],
             },
         )
+        for other in (postcode, *ref.OTHER_POSTCODES.get(code, ())):
+            Postcode.objects.get_or_create(code=other, commune=communes[name])
     return np.asarray([communes[c[1]].pk for c in ref.COMMUNES]), {**communes, **departements}
 
 
@@ -341,13 +343,29 @@ def _insert_many(model, frame: pd.DataFrame) -> None:
             cursor.executemany(sql, rows[start : start + 5000])
 
 
+def _encrypted(model, frame: pd.DataFrame) -> pd.DataFrame:
+    """The columns encrypted at rest (parcours/ops/encryption.py) encrypted as the ORM would: the
+    bulk writes below bypass the fields (JSON columns arrive as JSON text, encrypted as such)."""
+    columns = [
+        f.column
+        for f in model._meta.concrete_fields
+        if isinstance(f, (EncryptedTextField, EncryptedJSONField))
+    ]
+    if not columns or not len(frame):
+        return frame
+    frame = frame.copy()
+    for column in columns:
+        frame[column] = frame[column].map(lambda v: encrypt(v) if isinstance(v, str) and v else v)
+    return frame
+
+
 def write_chunk(frames: dict[str, pd.DataFrame]) -> dict[str, int]:
     counts = {}
     for label in TABLES:
         model = apps.get_model(label)
         frame = frames[label]
         _check_columns(label, model, frame)
-        frame = frame[_columns(model)]
+        frame = _encrypted(model, frame[_columns(model)])
         if len(frame):
             if connection.vendor == "postgresql":
                 _copy_postgres(model, frame)
@@ -428,14 +446,19 @@ def _skip_fk_triggers() -> None:
 
 
 # --- Reset -----------------------------------------------------------------------------------
+RESET_ROOTS = ("people.person", "cases.supportepisode")
+PSEUDONYMISED = ("evaluation.surveyresponse",)
+
+
 def delete_case_data() -> None:
     """Delete every person and everything hanging off them (episodes, contacts, events...).
-    Reference data and staff stay: they are updated in place by the next load."""
+    Reference data and staff stay: they are updated in place by the next load. Survey answers
+    go too: pseudonymised, they point to nobody, but their keys are those of the people."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             tables = ", ".join(
                 connection.ops.quote_name(apps.get_model(label)._meta.db_table)
-                for label in ("people.person", "cases.supportepisode")
+                for label in (*RESET_ROOTS, *PSEUDONYMISED)
             )
             # CASCADE also empties tables of other apps that point to people or episodes.
             cursor.execute(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
@@ -443,9 +466,8 @@ def delete_case_data() -> None:
     # SQLite: the same as TRUNCATE ... CASCADE. Every table that points, directly or not, to a
     # person or an episode is emptied (case files, diagnoses, referrals, scores, assignments...)
     # with raw deletes: a reset is not a user action, and some rows refuse ORM deletes by design.
-    from parcours.cases.models import SupportEpisode
-
-    models = _dependent_models([Person, SupportEpisode])
+    roots = [apps.get_model(label) for label in RESET_ROOTS]
+    models = _dependent_models(roots) + [apps.get_model(label) for label in PSEUDONYMISED]
     with connection.constraint_checks_disabled(), transaction.atomic():
         for model in models:
             model._base_manager.all()._raw_delete(connection.alias)

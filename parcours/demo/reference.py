@@ -25,6 +25,8 @@ COMMUNES = [
     ("62510", "Liévin", "62800", 50.4228, 2.7786, 30_500, "62", 0.30),
 ]
 COMMUNE_INDEX = {c[1]: i for i, c in enumerate(COMMUNES)}
+# Their other official postcodes (La Poste): a commune may have several.
+OTHER_POSTCODES = {"59350": ("59160", "59260", "59777", "59800"), "59009": ("59491",)}
 
 # Share of the demo's people living in each commune (population-weighted, Lille area first).
 COMMUNE_WEIGHTS = [0.34, 0.14, 0.12, 0.08, 0.05, 0.03, 0.04, 0.03, 0.10, 0.07]

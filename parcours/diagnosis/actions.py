@@ -8,16 +8,18 @@ the list is in docs/diagnosis.md); their timeline titles are registered in apps.
 
 import datetime
 import logging
+from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from parcours.cases import access
 from parcours.cases import actions as case_actions
+from parcours.cases.locking import check_version, lock_for_update, save_with_version
 from parcours.cases.models import (
     Approach,
     CaseEvent,
-    ConcurrentEditError,
     Intensity,
     Section,
     SupportEpisode,
@@ -40,7 +42,6 @@ from parcours.diagnosis.models import (
     Skill,
     section_of,
 )
-from parcours.people import actions as people_actions
 from parcours.people.models import Channel, DigitalAutonomy, Person
 
 logger = logging.getLogger(__name__)
@@ -57,6 +58,16 @@ EVENT_INVITATION_CREATED = "self_diagnosis_link_created"
 EVENT_ACTION_ADDED = "plan_action_added"
 EVENT_ACTION_UPDATED = "plan_action_updated"
 EVENT_ORIENTATION_DECIDED = "orientation_decided"
+
+# What apps above diagnosis do once a diagnosis is completed, given the episode (profiling asks for a
+# new score). They register in their AppConfig.ready: diagnosis never imports them.
+_on_completed: list[Callable[[SupportEpisode], None]] = []
+
+
+def register_on_completed(hook: Callable[[SupportEpisode], None]) -> None:
+    if hook not in _on_completed:
+        _on_completed.append(hook)
+
 
 # Channels that need no digital skill, in the order they are proposed to someone excluded.
 OFFLINE_CHANNELS = [Channel.PHONE, Channel.IN_PERSON]
@@ -115,13 +126,8 @@ def start_diagnosis(
 
 
 def _lock_diagnosis(diagnosis: Diagnosis, expected_version: int | None) -> Diagnosis:
-    current = (
-        Diagnosis.objects.select_for_update()
-        .select_related("questionnaire_version", "episode")
-        .get(pk=diagnosis.pk)
-    )
-    if expected_version is not None and current.version != expected_version:
-        raise ConcurrentEditError("diagnosis changed since it was read")
+    related = Diagnosis.objects.select_related("questionnaire_version", "episode")
+    current = lock_for_update(diagnosis, expected_version, queryset=related)
     if current.is_completed:
         raise ValidationError("this diagnosis is completed; its answers can no longer change")
     return current
@@ -143,8 +149,7 @@ def save_answers(
     merged = {k: v for k, v in diagnosis.answers.items() if k not in ids}
     merged.update({k: v for k, v in answers.items() if v not in (None, "", [])})
     diagnosis.answers = merged
-    diagnosis.version += 1
-    diagnosis.save(update_fields=["answers", "version", "updated_at"])
+    save_with_version(diagnosis, ["answers"])
     _event(
         diagnosis.episode, by, EVENT_ANSWERS_SAVED, diagnosis=diagnosis.pk, questionnaire_section=section_id
     )
@@ -184,17 +189,7 @@ def complete_diagnosis(diagnosis: Diagnosis, *, by, expected_version: int | None
     diagnosis.completed_at = timezone.now()
     diagnosis.digital_autonomy = level or ""
     diagnosis.digital_points = score[0] if score else None
-    diagnosis.version += 1
-    diagnosis.save(
-        update_fields=[
-            "status",
-            "completed_at",
-            "digital_autonomy",
-            "digital_points",
-            "version",
-            "updated_at",
-        ]
-    )
+    save_with_version(diagnosis, ["status", "completed_at", "digital_autonomy", "digital_points"])
     SelfDiagnosisInvitation.objects.filter(diagnosis=diagnosis, used_at__isnull=True).update(
         used_at=timezone.now()
     )
@@ -215,9 +210,8 @@ def complete_diagnosis(diagnosis: Diagnosis, *, by, expected_version: int | None
             )
     if level:
         set_digital_autonomy(person, by=by, level=level, episode=episode)
-    from parcours.profiling.tasks import request_score
-
-    request_score(diagnosis.episode)
+    for hook in _on_completed:
+        hook(diagnosis.episode)
     return diagnosis
 
 
@@ -231,7 +225,7 @@ def record_barrier(
     if kind not in BarrierKind.values or severity not in Severity.values:
         raise ValidationError("unknown barrier kind or severity")
     section = section_of(kind)
-    if section != Section.GENERAL and not episode.can_see_sensitive(by):
+    if section != Section.GENERAL and not access.can_see_sensitive(by, episode):
         raise PermissionDenied("only the referent or a granted member may record a health or justice barrier")
     barrier = Barrier.objects.create(
         diagnosis=diagnosis, kind=kind, severity=severity, note=note, recorded_by=by
@@ -299,7 +293,7 @@ def set_digital_autonomy(person: Person, *, by, level: str, episode: SupportEpis
     current = Person.objects.select_for_update().get(pk=person.pk)
     channels = channels_for(level, list(current.preferred_channels))
     before = current.digital_autonomy
-    current = people_actions.update_person(
+    current = case_actions.update_person(
         current, by=by, expected_version=current.version, digital_autonomy=level, preferred_channels=channels
     )
     CaseEvent.objects.create(
@@ -338,7 +332,7 @@ def _check_barrier(episode: SupportEpisode, barrier: Barrier | None, by) -> None
         return
     if barrier.diagnosis.episode_id != episode.pk:
         raise ValidationError("this barrier belongs to another episode")
-    if barrier.section != Section.GENERAL and not episode.can_see_sensitive(by):
+    if barrier.section != Section.GENERAL and not access.can_see_sensitive(by, episode):
         raise PermissionDenied("only the referent or a granted member may link a health or justice barrier")
 
 
@@ -408,19 +402,26 @@ def accept_suggested_action(
 
 
 ACTION_FIELDS = ("goal", "owner", "due_on", "status", "career_goal")
+# What the person may change from their own space: the status (done) and their note.
+PERSON_ACTION_FIELDS = ("status", "person_note")
 
 
 @transaction.atomic
-def update_action(action: Action, *, by, expected_version: int | None = None, **changes) -> Action:
-    unknown = set(changes) - set(ACTION_FIELDS)
+def update_action(
+    action: Action, *, by, expected_version: int | None = None, by_person: bool = False, **changes
+) -> Action:
+    """`by_person`: the person themselves, from their space (`by` is then None): only
+    PERSON_ACTION_FIELDS, on any action of their own plan (it is their own file)."""
+    allowed = PERSON_ACTION_FIELDS if by_person else ACTION_FIELDS
+    unknown = set(changes) - set(allowed)
     if unknown:
         raise TypeError(f"unknown action fields: {sorted(unknown)}")
-    current = Action.objects.select_for_update().select_related("plan__episode").get(pk=action.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise ConcurrentEditError("action changed since it was read")
+    current = lock_for_update(
+        action, expected_version, queryset=Action.objects.select_related("plan__episode")
+    )
     episode = current.plan.episode
     _require_open(episode)
-    if current.section != Section.GENERAL and not episode.can_see_sensitive(by):
+    if not by_person and current.section != Section.GENERAL and not access.can_see_sensitive(by, episode):
         raise PermissionDenied("only the referent or a granted member may change this action")
     if "status" in changes and changes["status"] not in Action.Status.values:
         raise ValidationError("unknown status")
@@ -434,8 +435,7 @@ def update_action(action: Action, *, by, expected_version: int | None = None, **
     before = current.status
     for name in changed:
         setattr(current, name, changes[name])
-    current.version += 1
-    current.save(update_fields=[*changed, "version", "updated_at"])
+    save_with_version(current, changed)
     _event(
         episode,
         by,
@@ -444,6 +444,7 @@ def update_action(action: Action, *, by, expected_version: int | None = None, **
         action=current.pk,
         fields=sorted(changed),
         status={"from": before, "to": current.status} if "status" in changed else None,
+        **({"by_person": True} if by_person else {}),
     )
     return current
 
@@ -475,7 +476,9 @@ def decide_orientation(
     if diagnosis is not None and diagnosis.episode_id != episode.pk:
         raise ValidationError("this diagnosis belongs to another episode")
     diagnosis = diagnosis or orientation_rules.latest_diagnosis(episode)
-    suggestion = orientation_rules.suggest_for_episode(episode, diagnosis)
+    suggestion = orientation_rules.suggest_for_episode(
+        episode, diagnosis, can_see_sensitive=access.can_see_sensitive(by, episode)
+    )
     follows = (chosen_intensity, chosen_approach) == (suggestion.intensity, suggestion.approach)
     reason = reason.strip()
     if not follows and not reason:
@@ -495,8 +498,7 @@ def decide_orientation(
         decided_by=by,
     )
     current = SupportEpisode.objects.get(pk=episode.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise ConcurrentEditError("episode changed since it was read")
+    check_version(current, expected_version)
     if (current.intensity, current.approach) != (chosen_intensity, chosen_approach):
         case_actions.change_intensity(
             current,

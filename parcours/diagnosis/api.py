@@ -1,6 +1,6 @@
 """JSON API for diagnoses, action plans and orientations of an episode.
 
-Same access rules and actions as the pages: the episode goes through `visible_to` (404), changes
+Same access rules and actions as the pages: the episode goes through `access.episode_for` (404), changes
 need a counselor or manager of the episode's organisation (403), sensitive answers, barriers and
 actions are left out for readers who may not see them. Register with `api.add_router("/", router)`.
 """
@@ -13,8 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import get_object_or_404
 from ninja import Field, Path, Router, Schema, Status
 
-from parcours.cases.actions import log_access
-from parcours.cases.api import get_episode_for_user, require_episode_team
+from parcours.cases import access
 from parcours.cases.models import Approach, Intensity, SupportEpisode
 from parcours.diagnosis import actions
 from parcours.diagnosis import questionnaire as q
@@ -161,9 +160,9 @@ def _diagnosis_out(diagnosis: Diagnosis, can_see: bool) -> dict:
 @router.get("/episodes/{public_id}/diagnoses", response=list[DiagnosisOut], url_name="diagnosis_list")
 def list_diagnoses(request, public_id: uuid.UUID):
     """The episode's diagnoses, newest first (at most 50), answers labelled by their own version."""
-    episode = get_episode_for_user(request, public_id)
-    log_access(episode.person, user=request.auth, route="api:diagnosis_list")
-    can_see = episode.can_see_sensitive(request.auth)
+    episode = access.episode_for(request.auth, public_id)
+    access.log_read(episode.person, user=request.auth, route="api:diagnosis_list")
+    can_see = access.can_see_sensitive(request.auth, episode)
     diagnoses = (
         Diagnosis.objects.filter(episode=episode)
         .select_related("questionnaire_version__questionnaire")
@@ -199,9 +198,9 @@ def create_diagnosis(request, public_id: uuid.UUID, payload: DiagnosisIn):
     """A diagnosis with the person, on the current questionnaire version; `complete` (default true)
     derives barriers, skills and digital autonomy at once."""
     user = request.auth
-    episode = get_episode_for_user(request, public_id)
-    require_episode_team(user, episode)
-    can_see = episode.can_see_sensitive(user)
+    episode = access.episode_for(request.auth, public_id)
+    access.require_manage(user, episode)
+    can_see = access.can_see_sensitive(user, episode)
     version = actions.current_version()
     cleaned = _validate_answers(version, payload.answers, can_see)
     diagnosis = actions.start_diagnosis(episode, by=user, questionnaire_version=version)
@@ -231,18 +230,18 @@ def _plan_out(episode: SupportEpisode, can_see: bool) -> dict:
 
 @router.get("/episodes/{public_id}/action-plan", response=PlanOut, url_name="action_plan")
 def get_action_plan(request, public_id: uuid.UUID):
-    episode = get_episode_for_user(request, public_id)
-    log_access(episode.person, user=request.auth, route="api:action_plan")
-    return _plan_out(episode, episode.can_see_sensitive(request.auth))
+    episode = access.episode_for(request.auth, public_id)
+    access.log_read(episode.person, user=request.auth, route="api:action_plan")
+    return _plan_out(episode, access.can_see_sensitive(request.auth, episode))
 
 
 @router.post("/episodes/{public_id}/action-plan/actions", response={201: ActionOut}, url_name="action_add")
 def add_action(request, public_id: uuid.UUID, payload: ActionIn):
     """A new action; with `suggestion` (and `barrier`), accept that suggested action in one call."""
     user = request.auth
-    episode = get_episode_for_user(request, public_id)
-    require_episode_team(user, episode)
-    can_see = episode.can_see_sensitive(user)
+    episode = access.episode_for(request.auth, public_id)
+    access.require_manage(user, episode)
+    can_see = access.can_see_sensitive(user, episode)
     barrier = None
     if payload.barrier is not None:
         barrier = (
@@ -280,10 +279,10 @@ def update_action(
     request, public_id: uuid.UUID, payload: ActionPatch, action_id: int = Path(..., ge=1, le=MAX_ID)
 ):
     user = request.auth
-    episode = get_episode_for_user(request, public_id)
-    can_see = episode.can_see_sensitive(user)
+    episode = access.episode_for(request.auth, public_id)
+    can_see = access.can_see_sensitive(user, episode)
     action = get_object_or_404(Action.objects.filter(plan__episode=episode).for_reader(can_see), pk=action_id)
-    require_episode_team(user, episode)
+    access.require_manage(user, episode)
     return actions.change_action_status(
         action, by=user, status=_plain(payload.status), expected_version=payload.version
     )
@@ -308,10 +307,12 @@ def _orientation_out(orientation: Orientation) -> dict:
 def get_orientation(request, public_id: uuid.UUID):
     """The suggestion of the rules table for the latest completed diagnosis, and every decision
     taken so far, newest first."""
-    episode = get_episode_for_user(request, public_id)
-    log_access(episode.person, user=request.auth, route="api:orientation")
-    can_see = episode.can_see_sensitive(request.auth)
-    suggestion = suggest(facts_for(episode, latest_diagnosis(episode), score_band_for(episode)))
+    episode = access.episode_for(request.auth, public_id)
+    access.log_read(episode.person, user=request.auth, route="api:orientation")
+    can_see = access.can_see_sensitive(request.auth, episode)
+    suggestion = suggest(
+        facts_for(episode, latest_diagnosis(episode), score_band_for(episode), can_see_sensitive=can_see)
+    )
     facts = suggestion.facts.as_dict()
     facts["barrier_kinds"] = [k for k in facts["barrier_kinds"] if can_see or k not in SENSITIVE_BARRIERS]
     history = (
@@ -336,8 +337,8 @@ def get_orientation(request, public_id: uuid.UUID):
 def decide_orientation(request, public_id: uuid.UUID, payload: OrientationIn):
     """Decide the intensity and approach; a reason is required when they differ from the suggestion."""
     user = request.auth
-    episode = get_episode_for_user(request, public_id)
-    require_episode_team(user, episode)
+    episode = access.episode_for(request.auth, public_id)
+    access.require_manage(user, episode)
     if any(len(s) > 200 or "\x00" in s for s in payload.services):
         raise ValidationError("each service is a text of at most 200 characters")
     orientation = actions.decide_orientation(

@@ -15,6 +15,7 @@ from django.db import transaction
 
 from parcours.diagnosis.models import Questionnaire, QuestionnaireVersion
 from parcours.diagnosis.questionnaire import QuestionnaireError, validate_definition
+from parcours.stats.tabular import read_json
 
 logger = logging.getLogger(__name__)
 
@@ -35,11 +36,9 @@ def checksum(definition: dict) -> str:
 
 
 def read_definition(path: Path) -> dict:
-    try:
-        definition = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise QuestionnaireError(f"{path.name}: invalid JSON at line {exc.lineno}: {exc.msg}") from exc
-    return validate_definition(definition, path.name)
+    """Parse and validate one file (the shared reader refuses binary, non-UTF-8 and malformed
+    JSON with file:line)."""
+    return validate_definition(read_json(path, name=path.name), path.name)
 
 
 @transaction.atomic

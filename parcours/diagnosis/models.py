@@ -13,8 +13,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parcours.cases.models import Approach, Intensity, Section, SupportEpisode, sensitive_filter
+from parcours.cases import access
+from parcours.cases.models import Approach, Intensity, Section, SupportEpisode
 from parcours.diagnosis import questionnaire as q
+from parcours.ops.encryption import EncryptedJSONField, EncryptedTextField
 from parcours.people.models import DigitalAutonomy
 
 
@@ -96,7 +98,7 @@ class QuestionnaireVersion(models.Model):
 
 class DiagnosisQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(episode__in=SupportEpisode.objects.visible_to(user))
+        return self.filter(episode__in=access.episodes(user))
 
     def completed(self):
         return self.filter(status=Diagnosis.Status.COMPLETED)
@@ -119,7 +121,8 @@ class Diagnosis(models.Model):
     )
     by_person = models.BooleanField(_("autodiagnostic"), default=False)
     # Keyed by the question ids of `questionnaire_version`; values are codes, numbers or short texts.
-    answers = models.JSONField(_("réponses"), default=dict, blank=True)
+    # Encrypted at rest: the answers of the sensitive sections (health, justice) are among them.
+    answers = EncryptedJSONField(_("réponses"), default=dict, blank=True)
     status = models.CharField(_("état"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     digital_autonomy = models.CharField(
         _("autonomie numérique constatée"), max_length=12, choices=DigitalAutonomy.choices, blank=True
@@ -161,8 +164,8 @@ class Diagnosis(models.Model):
 
 class BarrierQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(diagnosis__episode__in=SupportEpisode.objects.visible_to(user)).filter(
-            sensitive_filter(user, "diagnosis__episode")
+        return self.filter(diagnosis__episode__in=access.episodes(user)).filter(
+            access.sensitive_filter(user, "diagnosis__episode")
         )
 
     def for_reader(self, can_see_sensitive: bool):
@@ -178,7 +181,7 @@ class Barrier(models.Model):
     severity = models.CharField(
         _("importance"), max_length=8, choices=Severity.choices, default=Severity.MEDIUM
     )
-    note = models.TextField(_("précision"), blank=True)
+    note = EncryptedTextField(_("précision"), blank=True)  # encrypted at rest (health, justice)
     # Derived from the kind (health, justice: sensitive); stored so querysets filter on it.
     section = models.CharField(
         max_length=10, choices=Section.choices, default=Section.GENERAL, editable=False
@@ -266,8 +269,8 @@ class ActionPlan(models.Model):
 
 class ActionQuerySet(models.QuerySet):
     def visible_to(self, user):
-        return self.filter(plan__episode__in=SupportEpisode.objects.visible_to(user)).filter(
-            sensitive_filter(user, "plan__episode")
+        return self.filter(plan__episode__in=access.episodes(user)).filter(
+            access.sensitive_filter(user, "plan__episode")
         )
 
     def for_reader(self, can_see_sensitive: bool):
@@ -304,6 +307,8 @@ class Action(models.Model):
         verbose_name=_("frein"),
     )
     career_goal = models.CharField(_("objectif professionnel"), max_length=200, blank=True)
+    # Written by the person from their space (/moi/): where they are, what blocks them.
+    person_note = models.TextField(_("note de la personne"), blank=True)
     # Key of the suggestion it was accepted from (suggested_actions.json), so it is not offered twice.
     suggestion_key = models.CharField(max_length=60, blank=True)
     # An action about a health or justice barrier is as sensitive as the barrier.

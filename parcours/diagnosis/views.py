@@ -1,10 +1,10 @@
 """HTML pages of diagnosis, action plan and orientation, from an episode; and the public
 self-diagnosis pages reached through a one-time signed link (no account, phone first, no JavaScript).
 
-Access: the episode goes through SupportEpisode.objects.visible_to(user) (404 otherwise); changes
+Access: the episode goes through access.episodes(user) (404 otherwise); changes
 need a counselor or manager of the episode's organisation (403 for a follow-up member of another
 one). Health and justice barriers, answers and actions are shown only when
-episode.can_see_sensitive(user). Every read of a page calls log_access; every change one action.
+access.can_see_sensitive(user, episode). Every read of a page calls access.log_read; every change one action.
 """
 
 import logging
@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from parcours.cases.actions import log_access
-from parcours.cases.models import ConcurrentEditError, SupportEpisode
-from parcours.cases.views.episode import get_episode_for_user
+from parcours.cases import access
+from parcours.cases.locking import ConcurrentEditError
+from parcours.cases.models import SupportEpisode
 from parcours.diagnosis import actions
 from parcours.diagnosis import questionnaire as q
 from parcours.diagnosis.forms import (
@@ -38,13 +38,16 @@ from parcours.diagnosis.models import (
     SENSITIVE_BARRIERS,
     Action,
     Barrier,
+    BarrierKind,
     Diagnosis,
     Orientation,
+    ScoreBand,
     SelfDiagnosisInvitation,
     Skill,
 )
 from parcours.diagnosis.orientation import facts_for, latest_diagnosis, score_band_for, suggest
 from parcours.diagnosis.suggestions import plan_overview
+from parcours.people.models import DigitalAutonomy
 
 logger = logging.getLogger(__name__)
 
@@ -57,11 +60,11 @@ def _error_text(exc: Exception) -> str:
 
 
 def _read_episode(request: HttpRequest, public_id) -> SupportEpisode:
-    return get_episode_for_user(request, public_id, manage=False)
+    return access.episode_for(request.user, public_id)
 
 
 def _manage_episode(request: HttpRequest, public_id) -> SupportEpisode:
-    return get_episode_for_user(request, public_id, manage=True)
+    return access.episode_for(request.user, public_id, manage=True)
 
 
 def _diagnosis(episode: SupportEpisode, diagnosis_id) -> Diagnosis:
@@ -97,7 +100,7 @@ def _episode_page(request, episode, *, new_link: str = "", status: int = 200) ->
 @require_http_methods(["GET"])
 def episode_overview(request: HttpRequest, public_id) -> HttpResponse:
     episode = _read_episode(request, public_id)
-    log_access(episode.person, user=request.user, route="diagnosis:episode")
+    access.log_read(episode.person, user=request.user, route="diagnosis:episode")
     return _episode_page(request, episode)
 
 
@@ -208,8 +211,8 @@ def fill_section(request: HttpRequest, public_id, diagnosis_id, index: int) -> H
         return reverse("diagnosis:fill_section", kwargs={**kwargs, "index": i})
 
     if request.method == "GET":
-        log_access(episode.person, user=request.user, route="diagnosis:fill_section")
-    can_see = episode.can_see_sensitive(request.user)
+        access.log_read(episode.person, user=request.user, route="diagnosis:fill_section")
+    can_see = access.can_see_sensitive(request.user, episode)
     return _fill(
         request, diagnosis, index, by=request.user, urls=urls, base=STAFF_BASE, can_see_sensitive=can_see
     )
@@ -219,7 +222,7 @@ def _detail_page(
     request, episode, diagnosis, *, barrier_form=None, skill_form=None, status=200
 ) -> HttpResponse:
     user = request.user
-    can_see = episode.can_see_sensitive(user)
+    can_see = access.can_see_sensitive(user, episode)
     barriers = list(diagnosis.barriers.for_reader(can_see).select_related("recorded_by"))
     skills = list(Skill.objects.filter(person_id=episode.person_id).order_by("label", "pk")[:200])
     context = {
@@ -242,7 +245,7 @@ def _detail_page(
 def diagnosis_detail(request: HttpRequest, public_id, diagnosis_id) -> HttpResponse:
     episode = _read_episode(request, public_id)
     diagnosis = _diagnosis(episode, diagnosis_id)
-    log_access(episode.person, user=request.user, route="diagnosis:detail")
+    access.log_read(episode.person, user=request.user, route="diagnosis:detail")
     return _detail_page(request, episode, diagnosis)
 
 
@@ -265,7 +268,7 @@ def complete_diagnosis(request: HttpRequest, public_id, diagnosis_id) -> HttpRes
 def add_barrier(request: HttpRequest, public_id, diagnosis_id) -> HttpResponse:
     episode = _manage_episode(request, public_id)
     diagnosis = _diagnosis(episode, diagnosis_id)
-    form = BarrierForm(request.POST, can_see_sensitive=episode.can_see_sensitive(request.user))
+    form = BarrierForm(request.POST, can_see_sensitive=access.can_see_sensitive(request.user, episode))
     if not form.is_valid():
         return _detail_page(request, episode, diagnosis, barrier_form=form, status=400)
     try:
@@ -302,7 +305,7 @@ def add_skill(request: HttpRequest, public_id, diagnosis_id) -> HttpResponse:
 
 
 def _plan_page(request, episode, *, form=None, status=200) -> HttpResponse:
-    can_see = episode.can_see_sensitive(request.user)
+    can_see = access.can_see_sensitive(request.user, episode)
     context = plan_overview(episode, can_see)
     context.update(
         {
@@ -320,10 +323,10 @@ def _plan_page(request, episode, *, form=None, status=200) -> HttpResponse:
 def action_plan(request: HttpRequest, public_id) -> HttpResponse:
     if request.method == "GET":
         episode = _read_episode(request, public_id)
-        log_access(episode.person, user=request.user, route="diagnosis:action_plan")
+        access.log_read(episode.person, user=request.user, route="diagnosis:action_plan")
         return _plan_page(request, episode)
     episode = _manage_episode(request, public_id)
-    can_see = episode.can_see_sensitive(request.user)
+    can_see = access.can_see_sensitive(request.user, episode)
     diagnosis = latest_diagnosis(episode)
     barriers = list(diagnosis.barriers.for_reader(can_see)) if diagnosis else []
     form = ActionForm(request.POST, barriers=barriers)
@@ -345,7 +348,7 @@ def accept_suggestion(request: HttpRequest, public_id) -> HttpResponse:
     if not form.is_valid():
         messages.error(request, _("Suggestion inconnue."))
         return redirect("diagnosis:action_plan", public_id=episode.public_id)
-    can_see = episode.can_see_sensitive(request.user)
+    can_see = access.can_see_sensitive(request.user, episode)
     barrier = get_object_or_404(
         Barrier.objects.filter(diagnosis__episode=episode).for_reader(can_see).select_related("diagnosis"),
         pk=form.cleaned_data["barrier"],
@@ -362,7 +365,7 @@ def accept_suggestion(request: HttpRequest, public_id) -> HttpResponse:
 
 
 def _action(episode, request, action_id: int) -> Action:
-    can_see = episode.can_see_sensitive(request.user)
+    can_see = access.can_see_sensitive(request.user, episode)
     return get_object_or_404(
         Action.objects.filter(plan__episode=episode).for_reader(can_see).select_related("barrier"),
         pk=action_id,
@@ -398,7 +401,7 @@ def edit_action(request: HttpRequest, public_id, action_id: int) -> HttpResponse
         else:
             status = 400
     else:
-        log_access(episode.person, user=request.user, route="diagnosis:edit_action")
+        access.log_read(episode.person, user=request.user, route="diagnosis:edit_action")
         form = EditActionForm(
             initial={
                 "version": action.version,
@@ -463,13 +466,15 @@ def change_action_status(request: HttpRequest, public_id, action_id: int) -> Htt
 
 
 def _visible_kinds(kinds: list[str], can_see_sensitive: bool) -> list[str]:
-    return [k for k in kinds if can_see_sensitive or k not in SENSITIVE_BARRIERS]
+    """Labels of the barrier kinds the reader may see (codes are never shown)."""
+    labels = dict(BarrierKind.choices)
+    return [str(labels.get(k, k)) for k in kinds if can_see_sensitive or k not in SENSITIVE_BARRIERS]
 
 
 def _orientation_page(request, episode, *, form=None, status=200) -> HttpResponse:
-    can_see = episode.can_see_sensitive(request.user)
+    can_see = access.can_see_sensitive(request.user, episode)
     diagnosis = latest_diagnosis(episode)
-    suggestion = suggest(facts_for(episode, diagnosis, score_band_for(episode)))
+    suggestion = suggest(facts_for(episode, diagnosis, score_band_for(episode), can_see_sensitive=can_see))
     history = list(
         Orientation.objects.filter(episode=episode)
         .select_related("decided_by", "rule")
@@ -483,6 +488,8 @@ def _orientation_page(request, episode, *, form=None, status=200) -> HttpRespons
         "diagnosis": diagnosis,
         "suggestion": suggestion,
         "visible_kinds": _visible_kinds(sorted(suggestion.facts.barrier_kinds), can_see),
+        "digital_label": dict(DigitalAutonomy.choices).get(suggestion.facts.digital_autonomy, ""),
+        "band_label": dict(ScoreBand.choices).get(suggestion.facts.score_band, ""),
         "history": history,
         "can_manage": _can_manage(request.user, episode),
         "form": form or OrientationForm(suggestion=suggestion, initial={"version": episode.version}),
@@ -494,11 +501,12 @@ def _orientation_page(request, episode, *, form=None, status=200) -> HttpRespons
 def orientation(request: HttpRequest, public_id) -> HttpResponse:
     if request.method == "GET":
         episode = _read_episode(request, public_id)
-        log_access(episode.person, user=request.user, route="diagnosis:orientation")
+        access.log_read(episode.person, user=request.user, route="diagnosis:orientation")
         return _orientation_page(request, episode)
     episode = _manage_episode(request, public_id)
     diagnosis = latest_diagnosis(episode)
-    suggestion = suggest(facts_for(episode, diagnosis, score_band_for(episode)))
+    can_see = access.can_see_sensitive(request.user, episode)
+    suggestion = suggest(facts_for(episode, diagnosis, score_band_for(episode), can_see_sensitive=can_see))
     form = OrientationForm(request.POST, suggestion=suggestion)
     if not form.is_valid():
         return _orientation_page(request, episode, form=form, status=400)

@@ -12,7 +12,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from parcours.accounts.models import Role
-from parcours.cases.models import ConcurrentEditError
+from parcours.cases.locking import check_version, lock_for_update, save_with_version
 from parcours.evaluation.assignment import STRATA_FIELDS
 from parcours.evaluation.indicators import FORMULAS
 from parcours.evaluation.models import (
@@ -126,10 +126,9 @@ def preregistration_document(experiment: Experiment) -> dict:
 
 
 def _change_status(experiment: Experiment, status: str, by, expected_version: int | None, extra=()):
-    experiment = Experiment.objects.select_for_update().get(pk=experiment.pk)
+    experiment = lock_for_update(experiment)
     _require_analyst(by, experiment.organisation_id)
-    if expected_version is not None and experiment.version != expected_version:
-        raise ConcurrentEditError("experiment changed since it was read")
+    check_version(experiment, expected_version)
     if status not in Experiment.TRANSITIONS[experiment.status]:
         raise ValidationError(f"{experiment.status} -> {status} is not allowed")
     return experiment
@@ -160,8 +159,7 @@ def register_experiment(experiment: Experiment, *, by, expected_version: int | N
 def start_experiment(experiment: Experiment, *, by, expected_version: int | None = None) -> Experiment:
     experiment = _change_status(experiment, Experiment.Status.RUNNING, by, expected_version)
     experiment.status = Experiment.Status.RUNNING
-    experiment.version += 1
-    experiment.save(update_fields=["status", "version", "updated_at"])
+    save_with_version(experiment, ["status"])
     return experiment
 
 
@@ -169,8 +167,7 @@ def start_experiment(experiment: Experiment, *, by, expected_version: int | None
 def close_experiment(experiment: Experiment, *, by, expected_version: int | None = None) -> Experiment:
     experiment = _change_status(experiment, Experiment.Status.CLOSED, by, expected_version)
     experiment.status = Experiment.Status.CLOSED
-    experiment.version += 1
-    experiment.save(update_fields=["status", "version", "updated_at"])
+    save_with_version(experiment, ["status"])
     return experiment
 
 
@@ -190,9 +187,13 @@ def record_take_up(assignment: Assignment, *, by, took_up: bool) -> TakeUp:
 def revise_indicator(
     indicator: Indicator, *, by, formula_key: str, parameters: dict, notes: str, valid_from=None
 ) -> IndicatorVersion:
-    """A new formula is a new version; values of the previous versions are kept."""
+    """Propose a new version (a new formula or new parameters); values of the previous versions
+    are kept. The proposed version is computed with the others but published only once activated
+    (activate_indicator_version)."""
     if formula_key not in FORMULAS:
         raise ValidationError(f"unknown formula {formula_key!r}")
+    if not isinstance(parameters, dict):
+        raise ValidationError("parameters must be a JSON object")
     if not notes.strip():
         raise ValidationError("say what changes in the new version")
     indicator = Indicator.objects.select_for_update().get(pk=indicator.pk)
@@ -206,7 +207,20 @@ def revise_indicator(
         valid_from=valid_from or timezone.localdate(),
         created_by=by,
     )
-    logger.info("indicator=%s version=%s by=%s", indicator.pk, number, getattr(by, "pk", None))
+    logger.info("indicator=%s version=%s proposed by=%s", indicator.pk, number, getattr(by, "pk", None))
+    return version
+
+
+@transaction.atomic
+def activate_indicator_version(version: IndicatorVersion, *, by) -> IndicatorVersion:
+    """Publish a proposed version: it becomes the indicator's current version (the older ones stay
+    published side by side). An analyst's decision, logged."""
+    version = IndicatorVersion.objects.select_for_update().get(pk=version.pk)
+    if version.activated_at is not None:
+        raise ValidationError(f"{version} is already active")
+    version.activated_at, version.activated_by = timezone.now(), by
+    version.save(update_fields=["activated_at", "activated_by"])
+    logger.info("indicator_version=%s activated by=%s", version.pk, getattr(by, "pk", None))
     return version
 
 
@@ -229,9 +243,7 @@ def save_reply(
         return CounselorReply.objects.create(
             counselor=by, organisation=organisation, period=period, text=text
         )
-    if expected_version is not None and reply.version != expected_version:
-        raise ConcurrentEditError("reply changed since it was read")
+    check_version(reply, expected_version)
     reply.text = text
-    reply.version += 1
-    reply.save(update_fields=["text", "version", "updated_at"])
+    save_with_version(reply, ["text"])
     return reply

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from parcours.cases.admin import CaseDataAdmin
 from parcours.evaluation import models
 
 
@@ -43,10 +44,12 @@ class ExperimentAdmin(ReadOnlyAdmin):
 
 
 @admin.register(models.Assignment)
-class AssignmentAdmin(ReadOnlyAdmin):
+class AssignmentAdmin(CaseDataAdmin):
+    """Scoped to the episodes the user may see; no person on the page."""
+
     list_display = ["experiment", "arm", "assigned_on", "stratum"]
+    fields = ["experiment", "arm", "assigned_on", "stratum"]
     list_select_related = ["experiment", "arm"]
-    raw_id_fields = ["person", "episode"]
 
 
 @admin.register(models.ImpactReport)
@@ -56,4 +59,6 @@ class ImpactReportAdmin(ReadOnlyAdmin):
 
 @admin.register(models.Outbox)
 class OutboxAdmin(ReadOnlyAdmin):
-    list_display = ["channel", "status", "created_at"]
+    """Delivery status only: the recipient's address and the body are the person's."""
+
+    list_display = fields = ["channel", "status", "error", "created_at"]

@@ -39,7 +39,7 @@ def svg_chart(
     uid = abs(hash((title, tuple(categories)))) % 10**8
     head = (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" '
-        f'aria-labelledby="chart-{uid}-t chart-{uid}-d" width="100%" style="max-width:{WIDTH}px">'
+        f'aria-labelledby="chart-{uid}-t chart-{uid}-d" width="{WIDTH}" height="{HEIGHT}">'
         f'<title id="chart-{uid}-t">{escape(title)}</title><desc id="chart-{uid}-d">{escape(desc)}</desc>'
     )
     if not categories or not values:

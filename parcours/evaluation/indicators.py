@@ -16,15 +16,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
-from django.apps import apps
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
+    Exists,
     F,
     FloatField,
     IntegerField,
+    Max,
     Min,
     OuterRef,
     Q,
@@ -33,12 +35,15 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Cast, Coalesce, TruncDate, TruncMonth
+from django.db.models.functions import Cast, Coalesce, ExtractYear, TruncDate, TruncMonth
 from django.utils import timezone
 
 from parcours.cases.models import Contact, EndReason, SupportEpisode
+from parcours.catalogue.models import Referral, ReferralStatus
 from parcours.evaluation.dbfunctions import AddDays, DaysBetween
 from parcours.evaluation.models import Dimension, Granularity, Indicator, IndicatorValue, IndicatorVersion
+from parcours.ops.routers import analytics, analytics_connection
+from parcours.outcomes.models import DURABLE_MONTHS, CheckIn, ContractChange, ContractType, EmploymentOutcome
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +52,9 @@ DURABLE = [EndReason.EMPLOYED_DURABLE]
 
 # Each computation returns a queryset of dicts: organisation, site, territory, month, num, den, n.
 FORMULAS: dict[str, Callable] = {}
+# Formulas whose months are snapshots of a stock (the same episodes month after month): their
+# quarters and years sum the snapshots for the value, and take the largest month for n.
+STOCK_FORMULAS = {"contact_lapse_rate"}
 
 
 def formula(key: str):
@@ -109,7 +117,7 @@ def _grouped_episodes_sql(
         for grouping, (_dimensions, org, site, territory, keys) in enumerate(GROUPINGS)
     ]
     params = [*measure_params, *join_params, *where_params] * len(branches)
-    with connection.cursor() as cursor:
+    with analytics_connection().cursor() as cursor:
         cursor.execute(" UNION ALL ".join(branches), params)
         columns = [c[0] for c in cursor.description]
         return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
@@ -224,6 +232,45 @@ def contact_intensity(start, end, as_of, *, min_days: int = 30):
     return _cells(qs, "started_on").annotate(num=Sum("n_contacts"), den=Sum("expected"), n=Count("pk"))
 
 
+@formula("contact_lapse_rate")
+def contact_lapse_rate(start, end, as_of):
+    """Share of open episodes whose contact has lapsed, one snapshot per month: on the month's
+    last day (or ``as_of`` for the current month), among the episodes open that day (started on or
+    before it, not ended before it), those whose last counted contact up to that day is older than
+    their contact target. "Counted" is the intensity check's rule (parcours.cases.intensity:
+    contacts with other organisations under the person's case-file consent valid that day; remote
+    contacts only for "autonomous online"); the target is the episode's current one.
+
+    Cells by the episode's organisation, site and commune at opening, in the snapshot's month;
+    num: lapsed, den = n: open. One query per month (the contact log is read through the
+    (episode, occurred_at) index)."""
+    from parcours.cases import intensity as contact_rule
+
+    rows: dict[tuple, list[int]] = {}
+    month = datetime.date(start.year, start.month, 1)
+    while month < end and month <= as_of:
+        following = (month + datetime.timedelta(days=32)).replace(day=1)
+        day = min(following - datetime.timedelta(days=1), as_of)
+        episodes = (
+            SupportEpisode.objects.filter(started_on__lte=day)
+            .filter(Q(ended_on__isnull=True) | Q(ended_on__gt=day))
+            .annotate(counted=contact_rule.last_counted_contact(before=_day_after(day)))
+            .only("organisation_id", "site_id", "commune_id", "started_on", "contact_target_days")
+            .order_by()
+        )
+        for episode in episodes.iterator(chunk_size=5000):
+            cell = rows.setdefault(
+                (episode.organisation_id, episode.site_id, episode.commune_id, month), [0, 0]
+            )
+            cell[0] += contact_rule.is_lapsed(episode, episode.counted, day)
+            cell[1] += 1
+        month = following
+    return [
+        {"org": org, "site_key": site, "territory_key": commune, "month": m, "num": num, "den": den, "n": den}
+        for (org, site, commune, m), (num, den) in rows.items()
+    ]
+
+
 @formula("return_to_employment")
 def return_to_employment(start, end, as_of, *, horizon_days: int, durable_only: bool = False):
     """Share of episodes started in the period that ended in employment (durable: CDI or 6 months
@@ -260,7 +307,6 @@ def retention_after_hire(start, end, as_of, *, horizon_days: int = 182):
         started_on__gt=OuterRef("ended_on"),
         started_on__lte=AddDays(OuterRef("ended_on"), horizon_days),
     )
-    from django.db.models import Exists
 
     qs = SupportEpisode.objects.filter(
         end_reason__in=EMPLOYED,
@@ -273,21 +319,112 @@ def retention_after_hire(start, end, as_of, *, horizon_days: int = 182):
     return _cells(qs, "ended_on").annotate(num=Sum("kept"), den=Count("pk"), n=Count("pk"))
 
 
+def _durable_at_due():
+    """Whether the contract valid at the check-in's due date is durable (docs/after_hire.md): the
+    latest contract change in force by then, else the terms before the first change, else the
+    outcome's own contract. The same rule as parcours.outcomes.actions.terms_at."""
+    in_force = ContractChange.objects.filter(
+        outcome_id=OuterRef("outcome_id"), effective_on__lte=OuterRef("due_on")
+    ).order_by("-effective_on", "-pk")
+    later = ContractChange.objects.filter(
+        outcome_id=OuterRef("outcome_id"), effective_on__gt=OuterRef("due_on")
+    ).order_by("effective_on", "pk")
+    recorded = Case(
+        When(
+            Q(outcome__contract_type__in=[ContractType.CDI, ContractType.BUSINESS_CREATION])
+            | Q(outcome__contract_months__gte=DURABLE_MONTHS),
+            then=Value(True),
+        ),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+    return Coalesce(
+        Subquery(in_force.values("durable")[:1], output_field=BooleanField()),
+        Subquery(later.values("before_durable")[:1], output_field=BooleanField()),
+        recorded,
+        output_field=BooleanField(),
+    )
+
+
+@formula("observed_employment")
+def observed_employment(
+    start, end, as_of, *, horizon_months: int, durable_only: bool = False, same_job: bool = False
+):
+    """Observed employment at ``horizon_months`` after a hire, counted in PEOPLE, from the
+    post-hire check-ins due in the period (docs/after_hire.md). Per person, horizon and calendar
+    year of the due date, one check-in stands for the person: their latest answered one (latest
+    due date, then latest recorded), or, when none is answered, their latest due one; the person
+    is counted in that check-in's month, organisation, site and territory. num: people whose
+    check-in says still employed (in a durable job — the contract valid at the due date — when
+    ``durable_only``; with the same employer when ``same_job``); den: people who answered; n:
+    people with a check-in due. The value is the share among respondents; the response coverage
+    is den / n; unknowns counted both ways give the bounds num / n and (num + n - den) / n. An
+    unanswered check-in is never counted as unemployed."""
+    answered = Q(status=CheckIn.Status.ANSWERED)
+    employed = answered & Q(still_employed=True)
+    if durable_only:
+        employed &= Q(durable_at_due=True)
+    if same_job:  # the employer's link asks whether the person still works in their establishment
+        employed &= Q(same_employer=True) | Q(respondent=CheckIn.Respondent.EMPLOYER)
+    answered_rank = Case(When(answered, then=Value(1)), default=Value(0), output_field=IntegerField())
+    due = CheckIn.objects.filter(
+        horizon_months=horizon_months,
+        outcome__kind=EmploymentOutcome.Kind.HIRE,
+        due_on__gte=start,
+        due_on__lt=end,
+        due_on__lte=as_of,
+    )
+    # another check-in of the same person, horizon and year that stands before this one
+    ranks_higher = (
+        due.filter(
+            outcome__episode__person_id=OuterRef("outcome__episode__person_id"),
+            due_on__year=OuterRef("due_year"),
+        )
+        .annotate(rank=answered_rank)
+        .filter(
+            Q(rank__gt=OuterRef("rank"))
+            | Q(rank=OuterRef("rank"), due_on__gt=OuterRef("due_on"))
+            | Q(rank=OuterRef("rank"), due_on=OuterRef("due_on"), pk__gt=OuterRef("pk"))
+        )
+    )
+    qs = (
+        due.annotate(rank=answered_rank, due_year=ExtractYear("due_on"))
+        .filter(~Exists(ranks_higher))
+        .annotate(durable_at_due=_durable_at_due())
+        .annotate(
+            is_employed=Case(When(employed, then=Value(1)), default=Value(0), output_field=IntegerField()),
+            is_answered=Case(When(answered, then=Value(1)), default=Value(0), output_field=IntegerField()),
+        )
+    )
+    return _cells(
+        qs,
+        "due_on",
+        organisation="outcome__episode__organisation_id",
+        site="outcome__episode__site_id",
+        territory="outcome__episode__commune_id",
+    ).annotate(num=Sum("is_employed"), den=Sum("is_answered"), n=Count("pk"))
+
+
 @formula("referral_completion")
 def referral_completion(start, end, as_of):
-    """Share of referrals proposed in the period and now settled that were completed. Needs the
-    catalogue app; without it the indicator has no value (None)."""
-    if not apps.is_installed("parcours.catalogue"):
-        return None
-    Referral = apps.get_model("catalogue", "Referral")
-    settled = ["completed", "abandoned", "refused", "expired"]
+    """Share of referrals proposed in the period and now settled that were completed."""
+    settled = [
+        ReferralStatus.COMPLETED,
+        ReferralStatus.ABANDONED,
+        ReferralStatus.REFUSED,
+        ReferralStatus.EXPIRED,
+    ]
     qs = Referral.objects.filter(
         proposed_at__date__gte=start,
         proposed_at__date__lt=end,
         proposed_at__date__lte=as_of,
         status__in=settled,
     ).annotate(
-        done=Case(When(status="completed", then=Value(1)), default=Value(0), output_field=IntegerField())
+        done=Case(
+            When(status=ReferralStatus.COMPLETED, then=Value(1)),
+            default=Value(0),
+            output_field=IntegerField(),
+        )
     )
     return _cells(
         qs,
@@ -328,6 +465,7 @@ class Definition:
     formula_key: str
     parameters: dict
     higher_is_better: bool = True
+    valid_from: datetime.date = datetime.date(2024, 1, 1)
 
 
 def _employment(months: int, durable: bool) -> Definition:
@@ -374,6 +512,24 @@ DEFINITIONS: list[Definition] = [
         {"min_days": 30, "scale": 100},
     ),
     Definition(
+        "contact_lapse_rate",
+        "Taux de rupture de contact",
+        "Contact lapse rate",
+        "Part des accompagnements en cours dont le dernier contact compté est plus ancien que le rythme "
+        "de contact de leur intensité (relevé le dernier jour de chaque mois ; les contacts des autres "
+        "structures comptent quand la personne consent au partage de son dossier ; en « autonome en "
+        "ligne », seuls les messages, visioconférences et rendez-vous réservés par la personne comptent).",
+        "Share of open episodes whose last counted contact is older than their intensity's contact "
+        "target (snapshot on the last day of each month; contacts with other organisations count when "
+        'the person consents to share their file; for "autonomous online", only messages, video '
+        "contacts and self-booked appointments count).",
+        "%",
+        "accompagnements en cours le dernier jour du mois",
+        "contact_lapse_rate",
+        {"scale": 100},
+        higher_is_better=False,
+    ),
+    Definition(
         "referral_completion",
         "Orientations réalisées",
         "Referral completion",
@@ -398,6 +554,22 @@ DEFINITIONS: list[Definition] = [
         {"horizon_days": 182, "scale": 100},
     ),
     Definition(
+        "same_job_12m",
+        "Toujours dans le même emploi à 12 mois",
+        "Still in the same job at 12 months",
+        "Part des personnes embauchées qui, au point de suivi des 12 mois, travaillent toujours chez le "
+        "même employeur, parmi celles qui ont répondu ; publiée avec la couverture des réponses et les "
+        "bornes qui comptent les sans-réponse dans un sens puis dans l'autre.",
+        "Share of hired people who, at the 12-month check-in, still work for the same employer, among "
+        "those who answered; published with the response coverage and the bounds counting non-answers "
+        "both ways.",
+        "%",
+        "points de suivi à 12 mois après une embauche, dus sur la période",
+        "observed_employment",
+        {"horizon_months": 12, "same_job": True, "scale": 100},
+        valid_from=datetime.date(2026, 1, 1),
+    ),
+    Definition(
         "satisfaction",
         "Satisfaction",
         "Satisfaction",
@@ -409,6 +581,54 @@ DEFINITIONS: list[Definition] = [
         {},
     ),
 ]
+
+
+# Version 2 of the employment indicators: observed after the hire instead of the proxy of version 1
+# (why an episode closed). Their months are those of the check-ins (1, 3, 6, 12 by default).
+OBSERVED_NOTES = (
+    "Emploi observé {months} mois après l'embauche, d'après les points de suivi (réponses de la "
+    "personne, du conseiller·ère ou de l'employeur){durable}. Valeur : part des répondants en emploi ; "
+    "couverture = réponses / points dus ; bornes : sans-réponse comptés sans emploi, puis en emploi."
+)
+
+
+SAME_JOB_NOTES = (
+    "Toujours dans le même emploi (même employeur) {months} mois après l'embauche, d'après les points "
+    "de suivi. Valeur : part des répondants ; couverture = réponses / points dus ; bornes : "
+    "sans-réponse comptés hors de cet emploi, puis dans cet emploi."
+)
+
+
+def _ensure_observed_version(indicator: Indicator, parameters: dict, notes: str) -> None:
+    """Add the observed version of an indicator once (activated: shipped with Parcours)."""
+    if indicator.versions.filter(formula_key="observed_employment").exists():
+        return
+    number = (indicator.versions.aggregate(m=Max("number"))["m"] or 0) + 1
+    IndicatorVersion.objects.create(
+        indicator=indicator,
+        number=number,
+        formula_key="observed_employment",
+        parameters=parameters,
+        valid_from=datetime.date(2026, 1, 1),
+        notes=notes,
+        activated_at=timezone.now(),
+    )
+
+
+def _observed_parameters(d: Definition) -> tuple[dict, str] | None:
+    """The observed version that replaces a shipped proxy, if any: (parameters, notes)."""
+    if d.formula_key == "return_to_employment":
+        months, durable = {91: 3, 182: 6, 365: 12}[d.parameters["horizon_days"]], d.parameters["durable_only"]
+        notes = OBSERVED_NOTES.format(
+            months=months,
+            durable=" ; emploi durable : CDI, création d'entreprise ou contrat de 6 mois et plus"
+            if durable
+            else "",
+        )
+        return {"horizon_months": months, "durable_only": durable, "scale": 100}, notes
+    if d.code == "retention_after_hire":
+        return {"horizon_months": 6, "same_job": True, "scale": 100}, SAME_JOB_NOTES.format(months=6)
+    return None
 
 
 @transaction.atomic
@@ -434,9 +654,13 @@ def ensure_registry() -> list[Indicator]:
                 number=1,
                 formula_key=d.formula_key,
                 parameters=d.parameters,
-                valid_from=datetime.date(2024, 1, 1),
+                valid_from=d.valid_from,
                 notes="Version initiale.",
+                activated_at=timezone.now(),
             )
+        observed = _observed_parameters(d)
+        if observed is not None:
+            _ensure_observed_version(indicator, *observed)
         out.append(indicator)
     return out
 
@@ -486,11 +710,13 @@ def compute_frame(
         fn = FORMULAS[version.formula_key]
     except KeyError as exc:
         raise ValueError(f"unknown formula {version.formula_key!r}") from exc
-    rows = fn(start, end, as_of, **params)
-    if rows is None:
-        return pd.DataFrame(columns=VALUE_COLUMNS)
+    with analytics():  # the read replica when there is one (parcours.ops.routers)
+        rows = fn(start, end, as_of, **params)
+        if rows is None:
+            return pd.DataFrame(columns=VALUE_COLUMNS)
+        rows = list(rows)
     cells = pd.DataFrame.from_records(
-        list(rows), columns=["org", "site_key", "territory_key", "month", "num", "den", "n", "grouping_set"]
+        rows, columns=["org", "site_key", "territory_key", "month", "num", "den", "n", "grouping_set"]
     )
     if cells.empty:
         return pd.DataFrame(columns=VALUE_COLUMNS)
@@ -513,6 +739,12 @@ def compute_frame(
             else:
                 frame = cells if column is None else cells[cells[column].notna()]
             grouped = frame.groupby(keys, as_index=False)[["num", "den", "n"]].sum()
+            if version.formula_key in STOCK_FORMULAS and granularity != Granularity.MONTH:
+                # Monthly snapshots of the same episodes: a quarter's n is its largest month
+                # (the episodes counted at least once), never the sum of episode-months, so that
+                # the small-cell rule still counts people.
+                monthly = frame.groupby([*keys, "month"], as_index=False)[["n"]].sum()
+                grouped["n"] = monthly.groupby(keys, as_index=False)["n"].max()["n"].to_numpy()
             out = pd.DataFrame(
                 {
                     "dimension": dimension,

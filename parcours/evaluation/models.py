@@ -13,6 +13,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parcours.accounts.models import Role
+
 # The one small-cell threshold: a figure computed on fewer people or answers is never shown,
 # on any page, export, API answer or PDF.
 SMALL_CELL_THRESHOLD = 11
@@ -258,7 +260,8 @@ class Indicator(models.Model):
         return self.definition_en if language.startswith("en") else self.definition_fr
 
     def current_version(self) -> "IndicatorVersion | None":
-        return self.versions.order_by("-number").first()
+        """The newest activated version (a proposed one is computed, for comparison, not published)."""
+        return self.versions.filter(activated_at__isnull=False).order_by("-number").first()
 
 
 class IndicatorVersion(models.Model):
@@ -273,6 +276,12 @@ class IndicatorVersion(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Empty while the version is proposed: computed side by side with the others on the internal
+    # pages, not published. Set by actions.activate_indicator_version.
+    activated_at = models.DateTimeField(_("activée le"), null=True, blank=True)
+    activated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
 
@@ -462,8 +471,6 @@ class ImmutableQuerySet(models.QuerySet):
         raise FrozenError(f"{self.model.__name__} rows cannot be deleted")
 
     def visible_to(self, user):
-        from parcours.accounts.models import Role
-
         if not user.is_authenticated:
             return self.none()
         return self.filter(experiment__organisation_id__in=user.organisation_ids(frozenset({Role.ANALYST})))

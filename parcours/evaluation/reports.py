@@ -35,20 +35,44 @@ def rounded(value, unit: str):
     return round(value, 1) if unit in {"%", "jours"} else round(value, 2)
 
 
-def published_values(indicator: Indicator, *, dimension: str, granularity: str, **scope):
-    """Stored values of every version of one indicator for one scope, oldest period first,
-    with ``published`` set (None when suppressed). One query."""
-    values = (
-        IndicatorValue.objects.filter(
-            version__indicator=indicator, dimension=dimension, granularity=granularity, **scope
-        )
-        .select_related("version")
-        .order_by("period_start", "version__number")
+OBSERVED = "observed_employment"
+
+
+def observed_bounds(value: IndicatorValue) -> dict | None:
+    """For a value observed through the post-hire check-ins: the response coverage (answers / due)
+    and the bounds that count the unknowns both ways — lower: every non-answer without the job,
+    upper: every non-answer with it — in the indicator's scale. None for other formulas and for
+    cells under the small-cell threshold."""
+    version = value.version
+    if version.formula_key != OBSERVED or value.n < SMALL_CELL_THRESHOLD or not value.n:
+        return None
+    scale = float(version.parameters.get("scale", 1))
+    n, num, den = value.n, value.numerator, value.denominator
+    return {
+        "answered": int(den),
+        "due": n,
+        "coverage": round(100 * den / n, 1),
+        "lower": round(scale * num / n, 1),
+        "upper": round(scale * (num + n - den) / n, 1),
+    }
+
+
+def published_values(
+    indicator: Indicator, *, dimension: str, granularity: str, active_only: bool = False, **scope
+):
+    """Stored values of every version (every activated one with ``active_only``) of one indicator
+    for one scope, oldest period first, with ``published`` set (None when suppressed) and
+    ``bounds`` (observed_bounds). One query."""
+    values = IndicatorValue.objects.filter(
+        version__indicator=indicator, dimension=dimension, granularity=granularity, **scope
     )
+    if active_only:
+        values = values.filter(version__activated_at__isnull=False)
     out = []
-    for v in values:
+    for v in values.select_related("version").order_by("period_start", "version__number"):
         v.published = rounded(suppress(v.value, v.n), indicator.unit)
         v.label = period_label(v.period_start, granularity)
+        v.bounds = observed_bounds(v)
         out.append(v)
     return out
 
@@ -64,8 +88,11 @@ def side_by_side(values, versions) -> tuple[list[str], dict[str, list]]:
 
 
 def latest_year_values(*, dimension: str, indicator_ids=None, **scope) -> dict[int, IndicatorValue]:
-    """Per indicator: its current version's value for the latest year stored (suppressed)."""
-    qs = IndicatorValue.objects.filter(dimension=dimension, granularity=Granularity.YEAR, **scope)
+    """Per indicator: its current (newest activated) version's value for the latest year stored
+    (suppressed), with ``bounds`` for the observed ones."""
+    qs = IndicatorValue.objects.filter(
+        dimension=dimension, granularity=Granularity.YEAR, version__activated_at__isnull=False, **scope
+    )
     if indicator_ids is not None:
         qs = qs.filter(version__indicator_id__in=indicator_ids)
     latest = qs.aggregate(m=Max("period_start"))["m"]
@@ -76,6 +103,7 @@ def latest_year_values(*, dimension: str, indicator_ids=None, **scope) -> dict[i
     for v in rows:  # the last (newest) version wins
         v.published = rounded(suppress(v.value, v.n), v.version.indicator.unit)
         v.label = period_label(v.period_start, Granularity.YEAR)
+        v.bounds = observed_bounds(v)
         out[v.version.indicator_id] = v
     return out
 
@@ -102,7 +130,7 @@ def indicator_csv(indicator: Indicator) -> str:
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
     values = (
-        IndicatorValue.objects.filter(version__indicator=indicator)
+        IndicatorValue.objects.filter(version__indicator=indicator, version__activated_at__isnull=False)
         .exclude(dimension=Dimension.SITE, site__isnull=True)
         .values_list(
             "version__number",

@@ -15,7 +15,6 @@ import hmac
 import logging
 import uuid
 
-from django.apps import apps
 from django.conf import settings
 from django.core import signing
 from django.core.exceptions import ImproperlyConfigured
@@ -28,6 +27,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from parcours.cases.models import Appointment, Contact, EndReason, SupportEpisode
+from parcours.catalogue.models import Referral, ReferralStatus
 from parcours.evaluation.models import (
     SMALL_CELL_THRESHOLD,
     Moment,
@@ -191,11 +191,8 @@ def due_episodes(moment: str, today: datetime.date):
             ended_on__lte=hired,
         )
     if moment == Moment.REFERRAL_COMPLETED:
-        if not apps.is_installed("parcours.catalogue"):
-            return episodes.none()
-        Referral = apps.get_model("catalogue", "Referral")
         completed = Referral.objects.filter(
-            episode=OuterRef("pk"), status="completed", closed_at__date__gte=since
+            episode=OuterRef("pk"), status=ReferralStatus.COMPLETED, closed_at__date__gte=since
         )
         return episodes.filter(Exists(completed))
     raise ValueError(f"unknown moment {moment!r}")

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from parcours.evaluation.views import experiments, indicators, surveys
+from parcours.evaluation.views import experiments, indicators, registry, surveys
 
 app_name = "evaluation"
 
@@ -9,6 +9,9 @@ urlpatterns = [
     path("mes-retours/", surveys.my_feedback, name="my_feedback"),
     path("retours-equipe/", surveys.team_feedback, name="team_feedback"),
     path("indicateurs/", indicators.indicator_list, name="indicator_list"),
+    path("indicateurs/registre/", registry.registry, name="registry"),
+    path("indicateurs/registre/proposer/", registry.propose, name="registry_propose"),
+    path("indicateurs/registre/<int:version_id>/activer/", registry.activate, name="registry_activate"),
     path("indicateurs/<slug:code>/", indicators.indicator_detail, name="indicator_detail"),
     path("experimentations/", experiments.experiment_list, name="experiment_list"),
     path("experimentations/nouvelle/", experiments.experiment_create, name="experiment_create"),

@@ -14,7 +14,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from parcours.cases.models import CaseEvent, ConcurrentEditError, SupportEpisode
+from parcours.cases.locking import lock_for_update, save_with_version
+from parcours.cases.models import CaseEvent, SupportEpisode
 from parcours.labour.models import CareerProject, Occupation, TargetOccupation, WorkPlacement
 
 logger = logging.getLogger(__name__)
@@ -33,18 +34,6 @@ def _event(episode_or_project, *, by, what: str, **data) -> None:
         kind=CaseEvent.Kind.OTHER,
         data={"what": what, **data},
     )
-
-
-def _lock(model, obj, expected_version: int | None):
-    current = model.objects.select_for_update().get(pk=obj.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise ConcurrentEditError(f"{model._meta.model_name} changed since it was read")
-    return current
-
-
-def _bump(obj, fields: list[str]) -> None:
-    obj.version += 1
-    obj.save(update_fields=[*fields, "version", "updated_at"])
 
 
 def _require_open(episode: SupportEpisode) -> None:
@@ -83,10 +72,10 @@ def update_declared_skills(
     skills = clean_skill_labels(skills)
     if len(skills) > MAX_DECLARED_SKILLS:
         raise ValidationError(f"at most {MAX_DECLARED_SKILLS} skills")
-    project = _lock(CareerProject, project, expected_version)
+    project = lock_for_update(project, expected_version)
     _require_open(project.episode)
     project.declared_skills = skills
-    _bump(project, ["declared_skills"])
+    save_with_version(project, ["declared_skills"])
     _event(project, by=by, what="career_project.skills_updated", project=project.pk, count=len(skills))
     return project
 
@@ -136,7 +125,7 @@ def decide_target_occupation(
         raise ValidationError(f"unknown status {status!r}")
     if status in CareerProject.DECIDED and not evidence.strip() and not placements:
         raise ValidationError("say what supports this decision (evidence or a work placement)")
-    target = _lock(TargetOccupation, target, expected_version)
+    target = lock_for_update(target, expected_version)
     project = target.project
     _require_open(project.episode)
     placements = list(placements or [])
@@ -149,7 +138,7 @@ def decide_target_occupation(
         target.decided_at, target.decided_by = timezone.now(), by
     else:
         target.decided_at, target.decided_by = None, None
-    _bump(target, ["status", "evidence", "decided_at", "decided_by"])
+    save_with_version(target, ["status", "evidence", "decided_at", "decided_by"])
     target.evidence_placements.set(placements)
     _event(
         project,
@@ -166,7 +155,7 @@ def decide_target_occupation(
 @transaction.atomic
 def remove_target_occupation(target: TargetOccupation, *, by) -> None:
     """Drop an occupation still to explore (decided ones stay: they are the project's history)."""
-    target = _lock(TargetOccupation, target, None)
+    target = lock_for_update(target, None)
     _require_open(target.project.episode)
     if target.status != CareerProject.Status.TO_EXPLORE:
         raise ValidationError("only an occupation still to explore can be removed")
@@ -242,14 +231,16 @@ def assess_work_placement(
     _check_score(person_score, "person_score")
     if host_score is None and person_score is None:
         raise ValidationError("give at least the host's or the person's assessment")
-    placement = _lock(WorkPlacement, placement, expected_version)
+    placement = lock_for_update(placement, expected_version)
     _require_open(placement.project.episode)
     if placement.starts_on > timezone.localdate():
         raise ValidationError("a placement cannot be assessed before it starts")
     placement.host_score, placement.host_comment = host_score, host_comment.strip()
     placement.person_score, placement.person_comment = person_score, person_comment.strip()
     placement.assessed_at = timezone.now()
-    _bump(placement, ["host_score", "host_comment", "person_score", "person_comment", "assessed_at"])
+    save_with_version(
+        placement, ["host_score", "host_comment", "person_score", "person_comment", "assessed_at"]
+    )
     _event(
         placement.project,
         by=by,

@@ -3,6 +3,7 @@ shown read-only too: changes go through parcours/labour/actions.py (pages and AP
 
 from django.contrib import admin
 
+from parcours.cases.admin import CaseDataAdmin
 from parcours.labour.models import (
     CareerProject,
     EscoOccupation,
@@ -67,20 +68,26 @@ class NormaliserArtefactAdmin(ReadOnlyAdmin):
     list_select_related = ["referential"]
 
 
+# Career projects: scoped to the episodes the user may see (superusers included), person-free
+# (no episode label, which names the person; no host, evidence or notes written about them).
 @admin.register(CareerProject)
-class CareerProjectAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "episode", "created_at"]
-    list_select_related = ["episode__person", "episode__organisation"]
+class CareerProjectAdmin(CaseDataAdmin):
+    list_display = ["pk", "created_at"]
+    fields = ["created_at"]
 
 
 @admin.register(TargetOccupation)
-class TargetOccupationAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "project", "occupation", "status", "decided_at"]
+class TargetOccupationAdmin(CaseDataAdmin):
+    episode_path = "project__episode"
+    list_display = ["pk", "project_id", "occupation", "status", "decided_at"]
+    fields = ["occupation", "status", "decided_at"]
     list_filter = ["status"]
-    list_select_related = ["occupation", "project"]
+    list_select_related = ["occupation"]
 
 
 @admin.register(WorkPlacement)
-class WorkPlacementAdmin(ReadOnlyAdmin):
-    list_display = ["pk", "project", "occupation", "objective", "starts_on", "ends_on", "assessed_at"]
-    list_select_related = ["occupation", "project"]
+class WorkPlacementAdmin(CaseDataAdmin):
+    episode_path = "project__episode"
+    list_display = ["pk", "project_id", "occupation", "objective", "starts_on", "ends_on", "assessed_at"]
+    fields = ["occupation", "objective", "starts_on", "ends_on", "assessed_at"]
+    list_select_related = ["occupation"]

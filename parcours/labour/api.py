@@ -1,7 +1,7 @@
 """JSON API: occupations (search, detail), job-title normalisation, and the career project of an
-episode (targets, work placements). Same rules as the pages: episodes through visible_to (404),
+episode (targets, work placements). Same rules as the pages: episodes through access.episode_for (404),
 changes by the episode's organisation only (403), through parcours/labour/actions.py, reads of a
-career project logged with log_access."""
+career project logged with access.log_read."""
 
 from __future__ import annotations
 
@@ -14,13 +14,11 @@ from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status as HttpStatus
 
-from parcours.cases.actions import log_access
-from parcours.cases.api import get_episode_for_user, require_episode_team
+from parcours.cases import access
 from parcours.labour import actions
 from parcours.labour.models import CareerProject, Occupation, TargetOccupation, Taxonomy, WorkPlacement
-from parcours.labour.normalising import NoReferential, get_normaliser
+from parcours.labour.normalising import NoReferential, get_normaliser, search_occupations
 from parcours.labour.skills import neighbours, occupation_gaps, skill_profile
-from parcours.labour.views import search_occupations
 
 router = Router(tags=["métiers et projet professionnel"])
 
@@ -57,7 +55,7 @@ class NormaliseIn(Schema):
     top: int = Field(5, ge=1, le=50)
 
 
-class MatchOut(Schema):
+class OccupationMatchOut(Schema):
     code: str
     label: str
     score: float
@@ -65,7 +63,7 @@ class MatchOut(Schema):
 
 class NormaliseOut(Schema):
     query: str
-    results: list[MatchOut]
+    results: list[OccupationMatchOut]
 
 
 def _occupation(o: Occupation, score: float | None = None) -> dict:
@@ -146,7 +144,7 @@ class TargetOut(Schema):
 class PersonSkillOut(Schema):
     label: str
     source: str
-    items: list[MatchOut]
+    items: list[OccupationMatchOut]
 
 
 class ProjectOut(Schema):
@@ -244,9 +242,9 @@ def _project_out(project: CareerProject) -> dict:
 
 
 def _project(request, public_id: uuid.UUID, *, change: bool) -> CareerProject:
-    episode = get_episode_for_user(request, public_id)
+    episode = access.episode_for(request.auth, public_id)
     if change:
-        require_episode_team(request.auth, episode)
+        access.require_manage(request.auth, episode)
     project = get_object_or_404(CareerProject.objects.select_related("episode"), episode=episode)
     project.episode = episode
     return project
@@ -262,14 +260,14 @@ def _active_occupation(rome_code: str) -> Occupation:
 @router.get("/episodes/{public_id}/career-project", response=ProjectOut)
 def get_career_project(request, public_id: uuid.UUID):
     project = _project(request, public_id, change=False)
-    log_access(project.episode.person, user=request.auth, route="api:labour:career_project")
+    access.log_read(project.episode.person, user=request.auth, route="api:labour:career_project")
     return _project_out(project)
 
 
 @router.post("/episodes/{public_id}/career-project", response={200: ProjectOut, 201: ProjectOut})
 def start_career_project(request, public_id: uuid.UUID):
-    episode = get_episode_for_user(request, public_id)
-    require_episode_team(request.auth, episode)
+    episode = access.episode_for(request.auth, public_id)
+    access.require_manage(request.auth, episode)
     existed = CareerProject.objects.filter(episode=episode).exists()
     project = actions.start_career_project(episode, by=request.auth)
     return HttpStatus(200 if existed else 201, _project_out(project))

@@ -41,7 +41,8 @@ from parcours.labour.models import (
     RomeItem,
     Taxonomy,
 )
-from parcours.stats.labour import rome
+from parcours.stats.errors import BadInputError
+from parcours.stats.labour import esco, rome
 
 logger = logging.getLogger(__name__)
 
@@ -386,13 +387,19 @@ def import_esco(
 ) -> ImportReport:
     """Import an ESCO ``occupations_<lang>.csv`` export (any language). Labels of other languages
     already imported are kept: each language's labels live under its own key."""
-    from parcours.labour import esco_adapter
-
     started = time.perf_counter()
-    data = esco_adapter.read_occupations(path, language=language)
-    report = ImportReport(
-        taxonomy=Taxonomy.ESCO, source=str(path), version=data.version, language=data.language
+    path = Path(path)
+    if not path.is_file():
+        raise BadInputError(f"ESCO file not found: {path}")
+    lang = (language or esco.language_of(path)).lower()
+    if not lang:
+        raise BadInputError(f"{path.name}: cannot tell the language from the file name; give --lang")
+    data = esco.read_esco_occupations(path)
+    # the ESCO CSV export does not name its version; the newest modifiedDate stands for it
+    version = (
+        max((o.modified_date[:10] for o in data.occupations if o.modified_date), default="") or "unknown"
     )
+    report = ImportReport(taxonomy=Taxonomy.ESCO, source=str(path), version=version, language=lang)
     report.issues = [_issue_dict(i) for i in data.issues]
     if report.errors and not skip_invalid:
         report.aborted = True
@@ -405,7 +412,7 @@ def import_esco(
     ReferentialVersion.objects.filter(pk=referential.pk).update(duration_seconds=report.duration_seconds)
     logger.info(
         "esco import language=%s referential=%s seconds=%.1f",
-        data.language,
+        lang,
         referential.pk,
         report.duration_seconds,
     )
@@ -419,11 +426,12 @@ def import_esco(
 
 
 def write_esco(data, report: ImportReport, *, by=None, progress: Progress = _noop) -> ReferentialVersion:
-    """All database writes of an ESCO import; call inside ``transaction.atomic``."""
-    lang = data.language
+    """All database writes of an ESCO import (``data`` as read by the science core's
+    ``read_esco_occupations``); call inside ``transaction.atomic``."""
+    lang = report.language
     referential = ReferentialVersion.objects.create(
         taxonomy=Taxonomy.ESCO,
-        version=data.version,
+        version=report.version,
         language=lang,
         source=Path(report.source).name,
         skipped_rows=len(report.errors),

@@ -16,8 +16,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import re
 import tempfile
 import time
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -34,7 +36,7 @@ from parcours.labour.models import (
     RomeItem,
     Taxonomy,
 )
-from parcours.stats.labour.normalise import JobTitleNormaliser
+from parcours.stats.labour.normalise import JobTitleNormaliser, semantic_normaliser
 from parcours.stats.labour.rome import gender_forms
 from parcours.stats.labour.skills import SKILL_SYNONYMS
 
@@ -144,7 +146,7 @@ def fit_from_db(taxonomy: str, *, kind: str = NormaliserArtefact.Kind.JOB_TITLES
             labels, codes, code_labels, code_texts = rome_training_data()
         else:
             labels, codes, code_labels, code_texts = esco_training_data(language)
-        normaliser = JobTitleNormaliser()
+        normaliser = semantic_normaliser()
     if not labels:
         raise NoReferential(f"no {taxonomy} referential loaded ({kind}, language {language})")
     normaliser.fit(labels, codes, code_labels=code_labels, code_texts=code_texts)
@@ -247,3 +249,65 @@ def get_normaliser(
     if artefact is None:
         raise NoReferential(f"no fitted {taxonomy} {kind} normaliser: import the referential first")
     return load_artefact(artefact.pk), artefact
+
+
+# --------------------------------------------------------------------------- free-text job titles
+
+SEARCH_RESULTS = 20
+# A typed title resolves to its best occupation only when the normaliser is sure enough: a score of
+# at least RESOLVE_SCORE and a lead of RESOLVE_MARGIN over the next occupation ("aide soignant" ->
+# J1501 at 0.75, next 0.40). Otherwise the candidates scoring at least CANDIDATE_SCORE are offered
+# ("aide", "vendeur", "développeur": several occupations within a few hundredths).
+RESOLVE_SCORE = 0.5
+RESOLVE_MARGIN = 0.1
+CANDIDATE_SCORE = 0.3
+CANDIDATES = 5
+ROME_CODE = re.compile(r"^\s*([A-Za-z]\d{4})(?:\s|$|[—–-])")
+
+
+def search_occupations(
+    query: str, *, top: int = SEARCH_RESULTS
+) -> tuple[list[tuple[Occupation, float | None]], bool]:
+    """Occupations for a free-text query: through the stored normaliser when there is one, else a
+    plain label search. Returns ([(occupation, score)], used_normaliser)."""
+    try:
+        normaliser, _artefact = get_normaliser("rome")
+    except NoReferential:
+        found = Occupation.objects.active().filter(label__icontains=query).order_by("rome_code")[:top]
+        return [(o, None) for o in found], False
+    matches = normaliser.query(query, top=top)
+    by_code = Occupation.objects.active().in_bulk([m.code for m in matches], field_name="rome_code")
+    return [(by_code[m.code], m.score) for m in matches if m.code in by_code], True
+
+
+@dataclass(frozen=True)
+class TitleResolution:
+    """What a typed occupation means: one occupation, or candidates to choose from, or nothing.
+    ``code`` is set when the text started with a ROME code (found or not)."""
+
+    occupation: Occupation | None
+    candidates: tuple[Occupation, ...] = ()
+    code: str = ""
+
+
+def resolve_occupation(text: str) -> TitleResolution:
+    """A ROME code ("J1501", or a suggestion "J1501 — Aide-soignant…") is taken as is; a free title
+    goes through the normaliser and resolves only when one occupation clearly leads."""
+    code = ROME_CODE.match(text)
+    if code:
+        rome_code = code.group(1).upper()
+        return TitleResolution(
+            Occupation.objects.active().filter(rome_code=rome_code).first(), code=rome_code
+        )
+    results, used_normaliser = search_occupations(text, top=CANDIDATES)
+    if not used_normaliser:
+        # Without a fitted normaliser, a label search: resolved only when exactly one label contains it.
+        found = tuple(o for o, _score in results)
+        return TitleResolution(found[0] if len(found) == 1 else None, found if len(found) > 1 else ())
+    if not results:
+        return TitleResolution(None)
+    best_score = results[0][1] or 0.0
+    next_score = (results[1][1] or 0.0) if len(results) > 1 else 0.0
+    if best_score >= RESOLVE_SCORE and best_score - next_score >= RESOLVE_MARGIN:
+        return TitleResolution(results[0][0])
+    return TitleResolution(None, tuple(o for o, score in results if (score or 0.0) >= CANDIDATE_SCORE))

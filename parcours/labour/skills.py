@@ -12,10 +12,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.apps import apps
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from parcours.diagnosis.models import Skill
 from parcours.labour.models import (
     CareerProject,
     MobilityLink,
@@ -56,15 +56,10 @@ class SkillProfile:
 
 
 def person_skill_labels(project: CareerProject) -> list[tuple[str, str, str]]:
-    """(label, source, source label) of the person's skills: diagnosis (if installed) + declared."""
-    out: list[tuple[str, str, str]] = []
-    if apps.is_installed("parcours.diagnosis"):
-        skill_model = apps.get_model("diagnosis", "Skill")
-        sources = dict(skill_model.Source.choices)
-        rows = skill_model.objects.filter(person_id=project.episode.person_id).values_list("label", "source")
-        out += [
-            (label, source, str(sources.get(source, source))) for label, source in rows[:MAX_PERSON_SKILLS]
-        ]
+    """(label, source, source label) of the person's skills: diagnosis + declared."""
+    sources = dict(Skill.Source.choices)
+    rows = Skill.objects.filter(person_id=project.episode.person_id).values_list("label", "source")
+    out = [(label, source, str(sources.get(source, source))) for label, source in rows[:MAX_PERSON_SKILLS]]
     out += [(label, DECLARED, str(SOURCE_LABELS[DECLARED])) for label in project.declared_skills]
     return out
 

@@ -1,7 +1,7 @@
 """Occupation pages (search through the normaliser, detail) and the career project of an episode.
 
-Career project pages: the episode is read through SupportEpisode.objects.visible_to(user)
-(404 otherwise) and every read is logged with log_access; changes need a counselor or manager of
+Career project pages: the episode is read through access.episodes(user)
+(404 otherwise) and every read is logged with access.log_read; changes need a counselor or manager of
 the episode's organisation (403 for follow-up members of other organisations) and go through
 parcours/labour/actions.py. On bad input the page is rendered again with the typed values and
 errors (400), on a concurrent edit with a clear message (409).
@@ -11,22 +11,19 @@ from __future__ import annotations
 
 import logging
 
-from django.apps import apps
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parcours.cases.actions import log_access
-from parcours.cases.models import ConcurrentEditError, SupportEpisode
-from parcours.cases.views.episode import get_episode_for_user
+from parcours.cases import access
+from parcours.cases.locking import ConcurrentEditError
+from parcours.cases.models import SupportEpisode
 from parcours.labour import actions
 from parcours.labour.forms import (
     AddTargetForm,
@@ -37,45 +34,26 @@ from parcours.labour.forms import (
     PlacementForm,
 )
 from parcours.labour.models import CareerProject, JobTitle, Occupation, TargetOccupation, WorkPlacement
-from parcours.labour.normalising import NoReferential, get_normaliser
+from parcours.labour.normalising import search_occupations
 from parcours.labour.skills import neighbours, occupation_gaps, skill_profile, suggest_occupations
 
 logger = logging.getLogger(__name__)
 
-MARKET_PANEL_TEMPLATE = "market/_career_project_panel.html"
-SEARCH_RESULTS = 20
-
-
-def market_panel_available() -> bool:
-    """The market app's panel is shown when the app is installed and ships its template."""
-    if not apps.is_installed("parcours.market"):
-        return False
-    try:
-        get_template(MARKET_PANEL_TEMPLATE)
-    except TemplateDoesNotExist:
-        return False
-    return True
-
-
 # --------------------------------------------------------------------------- occupations
 
 
-def search_occupations(
-    query: str, *, top: int = SEARCH_RESULTS
-) -> tuple[list[tuple[Occupation, float | None]], bool]:
-    """Occupations for a free-text query: through the stored normaliser when there is one, else a
-    plain label search. Returns ([(occupation, score)], used_normaliser)."""
-    try:
-        normaliser, _artefact = get_normaliser("rome")
-    except NoReferential:
-        found = Occupation.objects.active().filter(label__icontains=query).order_by("rome_code")[:top]
-        return [(o, None) for o in found], False
-    matches = normaliser.query(query, top=top)
-    by_code = Occupation.objects.active().in_bulk([m.code for m in matches], field_name="rome_code")
-    return [(by_code[m.code], m.score) for m in matches if m.code in by_code], True
+# Inputs of the career project forms whose typing asks for suggestions (htmx, HX-Trigger-Name).
+SUGGESTING_INPUTS = {"add-occupation", "placement-occupation"}
+SUGGESTIONS = 8
 
 
 def occupation_search(request: HttpRequest) -> HttpResponse:
+    trigger = request.htmx.trigger_name if request.htmx else None
+    if trigger in SUGGESTING_INPUTS:
+        # The <option>s of the input's <datalist>: "J1501 — Aide-soignant / Aide-soignante".
+        typed = request.GET.get(trigger, "").strip()[:200]
+        results = search_occupations(typed, top=SUGGESTIONS)[0] if len(typed) >= 2 else []
+        return render(request, "labour/_occupation_options.html", {"results": results})
     form = OccupationSearchForm(request.GET or None)
     results, used_normaliser, page = [], False, None
     if form.is_valid() and form.cleaned_data["q"]:
@@ -175,7 +153,7 @@ def _can_edit(user, episode: SupportEpisode) -> bool:
 
 def render_project_page(request, episode: SupportEpisode, *, bound: dict | None = None, status: int = 200):
     project = CareerProject.objects.filter(episode=episode).first()
-    log_access(episode.person, user=request.user, route="labour:career_project")
+    access.log_read(episode.person, user=request.user, route="labour:career_project")
     return render(
         request,
         "labour/career_project.html",
@@ -185,7 +163,7 @@ def render_project_page(request, episode: SupportEpisode, *, bound: dict | None 
 
 
 def career_project(request: HttpRequest, public_id) -> HttpResponse:
-    episode = get_episode_for_user(request, public_id, manage=False)
+    episode = access.episode_for(request.user, public_id)
     return render_project_page(request, episode)
 
 
@@ -195,7 +173,9 @@ def _failed(request, episode, bound: dict, message: str, status: int) -> HttpRes
 
 
 def _project_for_change(request, public_id) -> tuple[SupportEpisode, CareerProject]:
-    episode = get_episode_for_user(request, public_id)  # 404 unseen, 403 not of the organisation
+    episode = access.episode_for(
+        request.user, public_id, manage=True
+    )  # 404 unseen, 403 not of the organisation
     project = get_object_or_404(CareerProject, episode=episode)
     return episode, project
 
@@ -221,7 +201,7 @@ def _run(request, episode, key, form, change) -> HttpResponse:
 
 @require_POST
 def start_project(request: HttpRequest, public_id) -> HttpResponse:
-    episode = get_episode_for_user(request, public_id)
+    episode = access.episode_for(request.user, public_id, manage=True)
     actions.start_career_project(episode, by=request.user)
     return redirect(_project_url(episode))
 
@@ -341,11 +321,12 @@ def assess_placement(request: HttpRequest, public_id, placement_id: int) -> Http
 
 def target_occupation(request: HttpRequest, public_id, target_id: int) -> HttpResponse:
     """One target occupation: its skills and the person's gaps, neighbouring occupations, and the
-    market panel of parcours.market when installed. Template reusable by a person portal."""
-    episode = get_episode_for_user(request, public_id, manage=False)
+    market panel (a partial and template tag of parcours.market, which sits above labour).
+    Template reusable by a person portal."""
+    episode = access.episode_for(request.user, public_id)
     project = get_object_or_404(CareerProject, episode=episode)
     target = _target(project, target_id)
-    log_access(episode.person, user=request.user, route="labour:target_occupation")
+    access.log_read(episode.person, user=request.user, route="labour:target_occupation")
     profile = skill_profile(project)
     context = {
         "episode": episode,
@@ -356,6 +337,5 @@ def target_occupation(request: HttpRequest, public_id, target_id: int) -> HttpRe
         "profile": profile,
         "gaps": occupation_gaps(target.occupation, profile.item_codes),
         "neighbours": neighbours(target.occupation),
-        "market_panel": market_panel_available(),
     }
     return render(request, "labour/target_occupation.html", context)

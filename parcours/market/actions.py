@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, override
 
+from parcours.cases.models import SupportEpisode
 from parcours.market import sources
 from parcours.market.models import (
     Establishment,
@@ -61,7 +62,6 @@ def tension_frames(
     start: datetime.date, end: datetime.date
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Offers, seekers and hires of the period, by occupation × département (territory pk)."""
-    from parcours.cases.models import SupportEpisode
 
     deps = _departements()
     start_dt = timezone.make_aware(datetime.datetime.combine(start, datetime.time()))

@@ -10,8 +10,7 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 
-from parcours.cases.actions import log_access
-from parcours.cases.models import SupportEpisode
+from parcours.cases import access
 from parcours.market import insights
 from parcours.market.forms import HiringSearchForm, MatchForm, OfferSearchForm
 from parcours.market.matching import DEFAULT_RADIUS_KM, criteria_for_episode, match_offers, match_people
@@ -216,10 +215,10 @@ class MatchQuery(Schema):
 )
 def episode_matches(request, public_id: uuid.UUID, filters: Query[MatchQuery]):
     episode = get_object_or_404(
-        SupportEpisode.objects.visible_to(request.auth).select_related("person", "person__commune"),
+        access.episodes(request.auth).select_related("person", "person__commune"),
         public_id=public_id,
     )
-    log_access(episode.person, user=request.auth, route="api:market_episode_matches")
+    access.log_read(episode.person, user=request.auth, route="api:market_episode_matches")
     data = {"rome_codes": filters.rome_codes, "radius_km": filters.radius_km, "full_time": filters.full_time}
     from django.http import QueryDict
 

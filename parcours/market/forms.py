@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from parcours.market.importers import ROME_CODE
 from parcours.market.matching import DEFAULT_RADIUS_KM
 from parcours.market.models import ContractType
-from parcours.organisations.models import Territory
+from parcours.organisations.forms import CommuneField
 
 
 def clean_rome_code(value: str) -> str:
@@ -17,25 +17,12 @@ def clean_rome_code(value: str) -> str:
 
 
 class PlaceMixin(forms.Form):
-    commune = forms.CharField(
-        label=_("Commune (code INSEE ou code postal)"), required=False, max_length=5,
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "postal-code"}),
-    )  # fmt: skip
+    commune = CommuneField(
+        label=_("Commune (nom, code postal ou code INSEE)"), required=False, max_length=100
+    )
     radius_km = forms.IntegerField(
         label=_("Rayon (km)"), required=False, min_value=1, max_value=200, initial=DEFAULT_RADIUS_KM
     )
-
-    def clean_commune(self) -> Territory | None:
-        code = (self.cleaned_data.get("commune") or "").strip()
-        if not code:
-            return None
-        communes = Territory.objects.filter(level=Territory.Level.COMMUNE)
-        place = (
-            communes.filter(insee_code=code).first() or communes.filter(postcode=code).order_by("pk").first()
-        )
-        if place is None:
-            raise forms.ValidationError(_("Aucune commune ne porte ce code INSEE ou ce code postal."))
-        return place
 
     @property
     def radius(self) -> int:

@@ -1,15 +1,11 @@
 """Optional connectors to the France Travail APIs (francetravail.io): job offers ("Offres
 d'emploi v2"), the ROME 4.0 occupations, labour-market statistics and La Bonne Boîte.
 
-Never required and never called at run time by default. Turned on by environment variables (read
-here, not in settings.py, so that the app works without configuration):
-
-- ``USE_FRANCE_TRAVAIL_API`` (true/false, default false);
-- ``FRANCE_TRAVAIL_CLIENT_ID`` and ``FRANCE_TRAVAIL_CLIENT_SECRET`` (or ``…_FILE``): required when
-  on; missing → :class:`~django.core.exceptions.ImproperlyConfigured` at the first use;
-- ``FRANCE_TRAVAIL_API_URL`` (default ``https://api.francetravail.io``) and
-  ``FRANCE_TRAVAIL_TOKEN_URL`` (default the ``/partenaire`` realm of the entreprise access point);
-- ``FRANCE_TRAVAIL_SCOPES``: space-separated OAuth2 scopes of the APIs the account subscribed to.
+Never required and never called at run time by default. Configured in ``config/settings.py``
+(see the README's configuration table): ``USE_FRANCE_TRAVAIL_API`` (default false), then
+``FRANCE_TRAVAIL_CLIENT_ID`` and ``FRANCE_TRAVAIL_CLIENT_SECRET`` (or ``…_FILE``) are required,
+and the settings refuse to load without them; ``FRANCE_TRAVAIL_API_URL``,
+``FRANCE_TRAVAIL_TOKEN_URL`` and ``FRANCE_TRAVAIL_SCOPES`` override the defaults.
 
 The HTTP client is injectable: any callable ``http(method, url, *, params, data, headers) ->
 (status, json)``. Tests pass one that answers from recorded JSON files.
@@ -18,20 +14,16 @@ The HTTP client is injectable: any callable ``http(method, url, *, params, data,
 from __future__ import annotations
 
 import json
-import os
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
-DEFAULT_API_URL = "https://api.francetravail.io"
-DEFAULT_TOKEN_URL = "https://entreprise.francetravail.fr/connexion/oauth2/access_token?realm=%2Fpartenaire"  # noqa: S105 - a URL
-DEFAULT_SCOPES = "api_offresdemploiv2 o2dsoffre api_rome-metiersv1 nomenclatureRome api_labonneboitev2"
 OFFERS_PATH = "/partenaire/offresdemploi/v2/offres/search"
 ROME_OCCUPATION_PATH = "/partenaire/rome-metiers/v1/metiers/metier/{code}"
 STATS_PATH = "/partenaire/stats-offres-demandes-emploi/v1/indicateur/stat-offres-demandes"
@@ -45,55 +37,26 @@ class FranceTravailError(RuntimeError):
     """The API answered with an error status."""
 
 
-def _bool(name: str) -> bool:
-    value = os.environ.get(name, "").strip().lower()
-    if value in {"", "0", "false", "no", "off"}:
-        return False
-    if value in {"1", "true", "yes", "on"}:
-        return True
-    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {value!r}")
-
-
-def _secret(name: str) -> str:
-    path = os.environ.get(f"{name}_FILE")
-    if path:
-        return Path(path).read_text().strip()
-    return os.environ.get(name, "")
-
-
 @dataclass(frozen=True)
 class FranceTravailConfig:
     client_id: str
     client_secret: str
-    api_url: str = DEFAULT_API_URL
-    token_url: str = DEFAULT_TOKEN_URL
-    scopes: str = DEFAULT_SCOPES
+    api_url: str
+    token_url: str
+    scopes: str
 
     @classmethod
-    def from_env(cls) -> FranceTravailConfig | None:
-        """The configuration, None when the connector is off; loud when on but incomplete."""
-        if not _bool("USE_FRANCE_TRAVAIL_API"):
+    def from_settings(cls) -> FranceTravailConfig | None:
+        """The configuration of ``config/settings.py``; None when the connector is off (the settings
+        already refused to load when it is on without credentials)."""
+        if not settings.USE_FRANCE_TRAVAIL_API:
             return None
-        client_id = _secret("FRANCE_TRAVAIL_CLIENT_ID")
-        client_secret = _secret("FRANCE_TRAVAIL_CLIENT_SECRET")
-        missing = [
-            n
-            for n, v in (
-                ("FRANCE_TRAVAIL_CLIENT_ID", client_id),
-                ("FRANCE_TRAVAIL_CLIENT_SECRET", client_secret),
-            )
-            if not v
-        ]
-        if missing:
-            raise ImproperlyConfigured(
-                f"USE_FRANCE_TRAVAIL_API is on but {' and '.join(missing)} (or {missing[0]}_FILE) is not set"
-            )
         return cls(
-            client_id=client_id,
-            client_secret=client_secret,
-            api_url=os.environ.get("FRANCE_TRAVAIL_API_URL", DEFAULT_API_URL).rstrip("/"),
-            token_url=os.environ.get("FRANCE_TRAVAIL_TOKEN_URL", DEFAULT_TOKEN_URL),
-            scopes=os.environ.get("FRANCE_TRAVAIL_SCOPES", DEFAULT_SCOPES),
+            client_id=settings.FRANCE_TRAVAIL_CLIENT_ID,
+            client_secret=settings.FRANCE_TRAVAIL_CLIENT_SECRET,
+            api_url=settings.FRANCE_TRAVAIL_API_URL.rstrip("/"),
+            token_url=settings.FRANCE_TRAVAIL_TOKEN_URL,
+            scopes=settings.FRANCE_TRAVAIL_SCOPES,
         )
 
 
@@ -133,8 +96,8 @@ class FranceTravailClient:
         self._token_expires = 0.0
 
     @classmethod
-    def from_env(cls, http: Http | None = None) -> FranceTravailClient:
-        config = FranceTravailConfig.from_env()
+    def from_settings(cls, http: Http | None = None) -> FranceTravailClient:
+        config = FranceTravailConfig.from_settings()
         if config is None:
             raise ImproperlyConfigured("the France Travail connector is off: set USE_FRANCE_TRAVAIL_API=true")
         return cls(config, http=http)

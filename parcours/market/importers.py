@@ -1,6 +1,10 @@
 """Imports of job offers (France Travail "Offres d'emploi v2" JSON, or CSV) and of hiring
-declarations (CSV). Each record is validated on its own; errors name the record's index and id and
-never stop the import; writes are chunked bulk upserts; running an import twice changes nothing.
+declarations (CSV). CSV files go through the shared reader (parcours.stats.tabular: encoding,
+delimiter, row width, truncation, field size, header only: one error with file:line). Every record
+is validated before anything is written; errors name the record (CSV: its line; JSON: its index)
+and its id. All or nothing by default: any invalid record raises :class:`InvalidRows` and nothing
+is written; ``skip_invalid=True`` imports the valid records and reports the others. The writes
+(chunked bulk upserts) happen in one transaction; running an import twice changes nothing.
 
 Deduplication (see docs/market.md):
 
@@ -14,7 +18,6 @@ Deduplication (see docs/market.md):
 
 from __future__ import annotations
 
-import csv
 import datetime
 import hashlib
 import logging
@@ -33,6 +36,7 @@ from unidecode import unidecode
 from parcours.market.models import ContractType, Establishment, Hire, JobOffer
 from parcours.organisations.models import Territory
 from parcours.stats.market.salary import parse_salary
+from parcours.stats.tabular import InvalidRows, read_csv
 
 logger = logging.getLogger(__name__)
 
@@ -372,6 +376,29 @@ def _write_offer_chunk(rows: list[dict], source: str, report: ImportReport) -> N
     report.updated += len(to_update)
 
 
+def _check_records(report: ImportReport, n_valid: int, *, skip_invalid: bool, name: str, csv: bool) -> None:
+    """Before any write: refuse an input without records, with invalid records (unless
+    ``skip_invalid``) or without any valid record. Problems read ``file:line: …`` for a CSV file
+    and ``file: record N …`` for JSON."""
+    if report.total == 0:
+        raise BadPayload("no record")
+    problems = [
+        f"{name}:{e.index}: {e.field}: {e.message}"
+        if csv
+        else f"{name}: record {e.index}: {e.field}: {e.message}"
+        for e in report.errors
+    ]
+    if n_valid == 0:
+        raise InvalidRows(f"{name}: no valid record ({len(report.errors)} invalid)", problems, report)
+    if report.errors and not skip_invalid:
+        raise InvalidRows(
+            f"{name}: {len(report.errors)} invalid record(s), nothing imported; "
+            "fix them or use --skip-invalid",
+            problems,
+            report,
+        )
+
+
 def _import_offer_rows(
     items: Iterable[tuple[int, str, object]],
     convert,
@@ -379,30 +406,32 @@ def _import_offer_rows(
     *,
     chunk_size: int,
     progress: bool,
-    total: int | None,
+    skip_invalid: bool,
+    name: str,
+    csv: bool,
 ) -> ImportReport:
     report = ImportReport()
-    chunks = _chunks(items, chunk_size)
-    n_chunks = -(-total // chunk_size) if total else None
-    for chunk in _progress(chunks, n_chunks, progress, "offres"):
-        valid, seen = [], set()
-        for index, record_id, record in chunk:
-            report.total += 1
-            try:
-                fields = convert(record)
-            except RecordError as exc:
-                report.errors.append(RecordProblem(index, record_id, exc.field, exc.message))
-                continue
-            except (TypeError, ValueError) as exc:
-                report.errors.append(RecordProblem(index, record_id, "-", str(exc)))
-                continue
-            if fields["external_id"] in seen:
-                report.errors.append(RecordProblem(index, record_id, "id", "same id twice in the file"))
-                continue
-            seen.add(fields["external_id"])
-            valid.append(fields)
-        with transaction.atomic():
-            _write_offer_chunk(valid, source, report)
+    valid, seen = [], set()
+    for index, record_id, record in items:
+        report.total += 1
+        try:
+            fields = convert(record)
+        except RecordError as exc:
+            report.errors.append(RecordProblem(index, record_id, exc.field, exc.message))
+            continue
+        except (TypeError, ValueError) as exc:
+            report.errors.append(RecordProblem(index, record_id, "-", str(exc)))
+            continue
+        if fields["external_id"] in seen:
+            report.errors.append(RecordProblem(index, record_id, "id", "same id twice in the file"))
+            continue
+        seen.add(fields["external_id"])
+        valid.append(fields)
+    _check_records(report, len(valid), skip_invalid=skip_invalid, name=name, csv=csv)
+    n_chunks = -(-len(valid) // chunk_size)
+    with transaction.atomic():
+        for chunk in _progress(_chunks(valid, chunk_size), n_chunks, progress, "offres"):
+            _write_offer_chunk(chunk, source, report)
     logger.info(
         "offers_import source=%s total=%s created=%s updated=%s unchanged=%s duplicates=%s errors=%s",
         source, report.total, report.created, report.updated, report.unchanged, report.duplicates, len(report.errors),
@@ -411,46 +440,57 @@ def _import_offer_rows(
 
 
 def import_offers_json(
-    payload, *, source: str = "france_travail", chunk_size: int = CHUNK_SIZE, progress: bool = False
+    payload,
+    *,
+    source: str = "france_travail",
+    chunk_size: int = CHUNK_SIZE,
+    progress: bool = False,
+    skip_invalid: bool = False,
+    name: str = "offers",
 ) -> ImportReport:
     """Import offers in the shape of France Travail's "Offres d'emploi v2" API.
 
     ``payload`` is the search response (``{"resultats": [...]}``) or a bare list of offers.
+    Errors name the record's index in the list (from 0).
     """
     records = payload.get("resultats") if isinstance(payload, dict) else payload
     if not isinstance(records, list):
         raise BadPayload('expected a list of offers or an object with a "resultats" list')
     items = ((i, str(r.get("id") or "") if isinstance(r, dict) else "", r) for i, r in enumerate(records))
     return _import_offer_rows(
-        items, offer_from_france_travail, source, chunk_size=chunk_size, progress=progress, total=len(records)
+        items,
+        offer_from_france_travail,
+        source,
+        chunk_size=chunk_size,
+        progress=progress,
+        skip_invalid=skip_invalid,
+        name=name,
+        csv=False,
     )
 
 
 def import_offers_csv(
-    lines: Iterable[str], *, source: str = "csv", chunk_size: int = CHUNK_SIZE, progress: bool = False
+    source_file,
+    *,
+    source: str = "csv",
+    chunk_size: int = CHUNK_SIZE,
+    progress: bool = False,
+    skip_invalid: bool = False,
 ) -> ImportReport:
-    """Import offers from a CSV file (``,`` or ``;`` separated, UTF-8, a header row).
-
-    Indexes in errors are data-line numbers starting at 1 (the header is line 0).
-    """
-    reader = _dict_reader(lines, OFFER_CSV_REQUIRED)
-    items = ((i, (row.get("id") or "").strip(), row) for i, row in enumerate(reader, start=1))
+    """Import offers from a CSV file (a path or an open text stream; ``,``, ``;`` or tab
+    separated, UTF-8, a header row). Errors name the record's physical line in the file."""
+    table = read_csv(source_file, required=OFFER_CSV_REQUIRED)
+    items = ((line, (row.get("id") or "").strip(), row) for line, row in table.rows)
     return _import_offer_rows(
-        items, offer_from_csv, source, chunk_size=chunk_size, progress=progress, total=None
+        items,
+        offer_from_csv,
+        source,
+        chunk_size=chunk_size,
+        progress=progress,
+        skip_invalid=skip_invalid,
+        name=table.name,
+        csv=True,
     )
-
-
-def _dict_reader(lines: Iterable[str], required: list[str]) -> csv.DictReader:
-    iterator = iter(lines)
-    header = next(iterator, "")
-    if not header.strip():
-        raise BadPayload("empty file")
-    delimiter = ";" if header.count(";") > header.count(",") else ","
-    columns = [c.strip().lstrip("\ufeff") for c in header.strip("\r\n").split(delimiter)]
-    missing = [c for c in required if c not in columns]
-    if missing:
-        raise BadPayload(f"missing column(s): {', '.join(missing)}")
-    return csv.DictReader(iterator, fieldnames=columns, delimiter=delimiter)
 
 
 # --- Hiring declarations ---------------------------------------------------------------------
@@ -528,36 +568,35 @@ def _establishments_for(rows: list[dict]) -> dict[str, Establishment]:
 
 
 def import_hires_csv(
-    lines: Iterable[str], *, chunk_size: int = CHUNK_SIZE, progress: bool = False
+    source_file, *, chunk_size: int = CHUNK_SIZE, progress: bool = False, skip_invalid: bool = False
 ) -> ImportReport:
-    """Import hiring declarations from CSV (columns in :data:`HIRE_CSV_COLUMNS`).
+    """Import hiring declarations from CSV (a path or an open text stream; columns in
+    :data:`HIRE_CSV_COLUMNS`). Errors name the record's physical line in the file.
 
     Establishments are created on first sight (SIRET) and completed, never overwritten, by later
     lines. A line without ``declaration_id`` is keyed by its content and its occurrence number in
     the file, so that two identical hires on the same day are two hires, and a re-import adds none.
     """
-    reader = _dict_reader(lines, HIRE_CSV_REQUIRED)
+    table = read_csv(source_file, required=HIRE_CSV_REQUIRED)
     report = ImportReport()
     occurrences: dict[tuple, int] = {}
-    for chunk in _progress(_chunks(enumerate(reader, start=1), chunk_size), None, progress, "embauches"):
-        valid = []
-        for index, row in chunk:
-            report.total += 1
-            base = tuple(
-                (row.get(k) or "").strip() for k in ("siret", "hired_on", "rome_code", "contract_type")
+    valid = []
+    for line, row in table.rows:
+        report.total += 1
+        base = tuple((row.get(k) or "").strip() for k in ("siret", "hired_on", "rome_code", "contract_type"))
+        occurrences[base] = occurrences.get(base, 0) + 1
+        try:
+            valid.append(hire_from_csv(row, occurrences[base]))
+        except RecordError as exc:
+            report.errors.append(
+                RecordProblem(line, (row.get("declaration_id") or "").strip(), exc.field, exc.message)
             )
-            occurrences[base] = occurrences.get(base, 0) + 1
-            try:
-                valid.append(hire_from_csv(row, occurrences[base]))
-            except RecordError as exc:
-                report.errors.append(
-                    RecordProblem(index, (row.get("declaration_id") or "").strip(), exc.field, exc.message)
-                )
-        if not valid:
-            continue
-        with transaction.atomic():
-            establishments = _establishments_for(valid)
-            keys = {r["declaration_key"] for r in valid}
+    _check_records(report, len(valid), skip_invalid=skip_invalid, name=table.name, csv=True)
+    n_chunks = -(-len(valid) // chunk_size)
+    with transaction.atomic():
+        for chunk in _progress(_chunks(valid, chunk_size), n_chunks, progress, "embauches"):
+            establishments = _establishments_for(chunk)
+            keys = {r["declaration_key"] for r in chunk}
             known = set(
                 Hire.objects.filter(declaration_key__in=keys).values_list("declaration_key", flat=True)
             )
@@ -569,12 +608,12 @@ def import_hires_csv(
                     contract_type=r["contract_type"],
                     declaration_key=r["declaration_key"],
                 )
-                for r in valid
+                for r in chunk
                 if r["declaration_key"] not in known
             ]
             Hire.objects.bulk_create(hires, batch_size=500, ignore_conflicts=True)
-        report.created += len(hires)
-        report.unchanged += len(valid) - len(hires)
+            report.created += len(hires)
+            report.unchanged += len(chunk) - len(hires)
     logger.info(
         "hires_import total=%s created=%s unchanged=%s errors=%s",
         report.total,

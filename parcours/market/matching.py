@@ -24,9 +24,11 @@ import numpy as np
 from django.db.models import Exists, OuterRef, Value
 from django.utils.translation import gettext as _
 
+from parcours.cases import access
 from parcours.market import sources
 from parcours.market.importers import normalise_text
 from parcours.market.models import ContractType, JobOffer, haversine_km
+from parcours.people.models import Consent
 
 DEFAULT_RADIUS_KM = 30
 MAX_CANDIDATES = 2000
@@ -193,15 +195,13 @@ def match_offers(criteria: Criteria, *, limit: int = 20, max_candidates: int = M
 def consented_portfolio(user):
     """Open episodes of which ``user`` is the referent, whose person consented to be contacted by
     the episode's organisation (Consent scope CONTACT), through the scoped querysets."""
-    from parcours.cases.models import SupportEpisode
-    from parcours.people.models import Consent
 
     consent = Consent.objects.active().filter(
         person_id=OuterRef("person_id"),
         organisation_id=OuterRef("organisation_id"),
         scope=Consent.Scope.CONTACT,
     )
-    return SupportEpisode.objects.visible_to(user).open().filter(referent=user).filter(Exists(consent))
+    return access.episodes(user).open().filter(referent=user).filter(Exists(consent))
 
 
 def match_people(

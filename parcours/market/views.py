@@ -9,12 +9,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 
-from parcours.cases.actions import log_access
-from parcours.cases.models import SupportEpisode
+from parcours.cases import access
 from parcours.market import insights
 from parcours.market.forms import HiringSearchForm, MatchForm, OfferSearchForm
 from parcours.market.matching import criteria_for_episode, match_offers, match_people
 from parcours.market.models import JobOffer, TensionValue
+from parcours.organisations import communes
 from parcours.stats.market.tension import TENSION_DEFINITION_VERSION
 
 
@@ -22,15 +22,6 @@ def require_staff(user) -> None:
     """Market pages are for staff: any active membership of an organisation."""
     if not user.is_authenticated or not user.organisation_ids():
         raise PermissionDenied
-
-
-def get_episode_for_user(request: HttpRequest, public_id) -> SupportEpisode:
-    return get_object_or_404(
-        SupportEpisode.objects.visible_to(request.user).select_related(
-            "person", "person__commune", "organisation"
-        ),
-        public_id=public_id,
-    )
 
 
 def search_offers(form: OfferSearchForm):
@@ -54,7 +45,11 @@ def search_offers(form: OfferSearchForm):
 @require_GET
 def offer_search(request: HttpRequest) -> HttpResponse:
     require_staff(request.user)
+    if request.htmx and request.htmx.trigger_name == "commune":  # suggestions while typing
+        found = communes.suggest(request.GET.get("commune", ""))
+        return render(request, "organisations/_commune_options.html", {"communes": found})
     form = OfferSearchForm(request.GET or None)
+    form.fields["commune"].suggest_from(request.path)
     page = Paginator(search_offers(form), settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("page"))
     template = "market/offer_search.html#results" if request.htmx else "market/offer_search.html"
     return render(request, template, {"form": form, "page": page})
@@ -71,8 +66,8 @@ def offer_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 def episode_matches(request: HttpRequest, public_id) -> HttpResponse:
-    episode = get_episode_for_user(request, public_id)
-    log_access(episode.person, user=request.user, route="market:episode_matches")
+    episode = access.episode_for(request.user, public_id, related=("person__commune", "organisation"))
+    access.log_read(episode.person, user=request.user, route="market:episode_matches")
     form = MatchForm(request.GET or None)
     values = form.values()
     criteria = criteria_for_episode(
@@ -111,7 +106,11 @@ def episode_matches(request: HttpRequest, public_id) -> HttpResponse:
 @require_GET
 def hiring_list(request: HttpRequest) -> HttpResponse:
     require_staff(request.user)
+    if request.htmx and request.htmx.trigger_name == "commune":  # suggestions while typing
+        found = communes.suggest(request.GET.get("commune", ""))
+        return render(request, "organisations/_commune_options.html", {"communes": found})
     form = HiringSearchForm(request.GET or None)
+    form.fields["commune"].suggest_from(request.path)
     predictions = None
     if form.is_bound and form.is_valid():
         place = form.cleaned_data["commune"]

@@ -1,9 +1,19 @@
 """Organisations that support people, their sites, and the territories they serve (INSEE codes)."""
 
+import re
+import unicodedata
 import uuid
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+
+def fold_name(text: str) -> str:
+    """A name as it is compared: case, accents, ligatures, hyphens and apostrophes ignored, so that
+    "saint etienne" = "Saint-Étienne", "l'hay les roses" = "L'Haÿ-les-Roses", "baroeul" = "Barœul"."""
+    text = unicodedata.normalize("NFKD", text.casefold()).replace("œ", "oe").replace("æ", "ae")
+    text = "".join(c for c in text if not unicodedata.combining(c))
+    return " ".join(re.sub(r"[-'’]", " ", text).split())
 
 
 class Territory(models.Model):
@@ -25,7 +35,8 @@ class Territory(models.Model):
         related_name="children",
         verbose_name=_("parent"),
     )
-    postcode = models.CharField(_("code postal"), max_length=5, blank=True)
+    # fold_name(name), kept by save() and the communes import: an indexed prefix for suggestions
+    folded_name = models.CharField(max_length=200, blank=True, db_index=True, editable=False)
     latitude = models.FloatField(_("latitude"), null=True, blank=True)
     longitude = models.FloatField(_("longitude"), null=True, blank=True)
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
@@ -38,6 +49,52 @@ class Territory(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.insee_code})"
+
+    def save(self, *args, **kwargs):
+        self.folded_name = fold_name(self.name)
+        if kwargs.get("update_fields") is not None and "name" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "folded_name"}
+        super().save(*args, **kwargs)
+
+    @property
+    def postcode_codes(self) -> list[str]:
+        """Every postcode of the commune, smallest first (a commune may have several: Marseille)."""
+        if self.pk is None:
+            return []
+        return sorted({p.code for p in self.postcodes.all()})
+
+    @property
+    def postcodes_summary(self) -> str:
+        """The postcodes as a suggestion shows them: "13001, 13002, 13003…" beyond three."""
+        codes = self.postcode_codes
+        return ", ".join(codes[:3]) + ("…" if len(codes) > 3 else "")
+
+    @property
+    def postcode(self) -> str:
+        """The commune's smallest postcode, "" when none is known: what a one-line address shows."""
+        codes = self.postcode_codes
+        return codes[0] if codes else ""
+
+
+class Postcode(models.Model):
+    """A postcode of a commune (La Poste's "Base officielle des codes postaux"). A commune may have
+    several postcodes and one postcode may serve several communes."""
+
+    code = models.CharField(_("code postal"), max_length=5, db_index=True)
+    commune = models.ForeignKey(
+        Territory, on_delete=models.CASCADE, related_name="postcodes", verbose_name=_("commune")
+    )
+
+    class Meta:
+        verbose_name = _("code postal")
+        verbose_name_plural = _("codes postaux")
+        ordering = ["code", "commune"]
+        constraints = [
+            models.UniqueConstraint(fields=["code", "commune"], name="postcode_unique_per_commune")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.commune.name}"
 
 
 class Organisation(models.Model):
@@ -66,6 +123,12 @@ class Organisation(models.Model):
     )
     email = models.EmailField(_("courriel"), blank=True)
     phone = models.CharField(_("téléphone"), max_length=20, blank=True)
+    # Administrators and managers always use a second factor; this asks it of every member.
+    mfa_required = models.BooleanField(
+        _("double authentification pour tous les membres"),
+        default=False,
+        help_text=_("Les administrateur·rices et responsables d'équipe l'utilisent toujours."),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -4,45 +4,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from parcours.organisations.models import Territory
+from parcours.organisations.forms import CommuneField
 from parcours.people.models import Channel, Consent, DigitalAutonomy, Person, Sex, Status
-
-
-class CommuneField(forms.CharField):
-    """A commune typed as its INSEE code or postcode. A select of every French commune (35,000)
-    would not scale; one indexed lookup does."""
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("max_length", 5)
-        kwargs.setdefault("help_text", _("Code INSEE ou code postal, par exemple 59350 ou 59000."))
-        super().__init__(**kwargs)
-
-    def prepare_value(self, value):
-        if isinstance(value, Territory):
-            return value.insee_code
-        if isinstance(value, int):
-            territory = Territory.objects.filter(pk=value).first()
-            return territory.insee_code if territory else ""
-        return value
-
-    def clean(self, value):
-        code = (super().clean(value) or "").strip()
-        if not code:
-            return None
-        communes = Territory.objects.filter(level=Territory.Level.COMMUNE)
-        by_insee = communes.filter(insee_code=code).first()
-        if by_insee:
-            return by_insee
-        matches = list(communes.filter(postcode=code)[:5])
-        if len(matches) == 1:
-            return matches[0]
-        if matches:
-            names = ", ".join(f"{c.name} ({c.insee_code})" for c in matches)
-            raise forms.ValidationError(
-                _("Plusieurs communes ont ce code postal : %(names)s. Saisissez le code INSEE."),
-                params={"names": names},
-            )
-        raise forms.ValidationError(_("Aucune commune connue pour le code %(code)s."), params={"code": code})
+from parcours.people.phones import InvalidPhone, normalise_phone
 
 
 class PersonForm(forms.ModelForm):
@@ -81,8 +45,10 @@ class PersonForm(forms.ModelForm):
         ]
         widgets = {"birth_date": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
 
-    def __init__(self, *args, can_see_sensitive: bool = False, **kwargs):
+    def __init__(self, *args, can_see_sensitive: bool = False, suggest_url: str = "", **kwargs):
         super().__init__(*args, **kwargs)
+        if suggest_url:  # typing a commune asks the form's own page for suggestions (htmx)
+            self.fields["commune"].suggest_from(suggest_url)
         if not can_see_sensitive:
             # RQTH is health data: whoever may not read it may not write it either.
             del self.fields["disability_recognition"]
@@ -98,19 +64,45 @@ class PersonForm(forms.ModelForm):
             raise forms.ValidationError(_("Vérifiez l'année de naissance."))
         return value
 
+    def clean_phone(self):
+        try:
+            return normalise_phone(self.cleaned_data.get("phone", ""))
+        except InvalidPhone:
+            raise forms.ValidationError(
+                _(
+                    "Numéro de téléphone non valable : par exemple 06 12 34 56 78, ou +262 692 12 34 56 hors métropole."
+                )
+            ) from None
+
     def person_fields(self) -> dict:
         """Cleaned values accepted by people.actions.create_person / update_person (status apart)."""
         return {
             name: value
             for name, value in self.cleaned_data.items()
-            if name not in {"status", "version", "confirm_new"}
+            if name not in {"status", "version", "confirm_new", "invite_to_portal"}
         }
 
 
 class CreatePersonForm(PersonForm):
+    invite_to_portal = forms.BooleanField(
+        label=_("Inviter la personne à son espace personnel"),
+        help_text=_(
+            "Elle reçoit par courriel ou par SMS l'adresse de son espace (plan, rendez-vous, messages)."
+        ),
+        required=False,
+    )
     confirm_new = forms.BooleanField(
         label=_("Aucune de ces fiches n'est la bonne : créer une nouvelle personne"), required=False
     )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("invite_to_portal") and not data.get("email") and not data.get("phone"):
+            self.add_error(
+                "invite_to_portal",
+                _("Pour l'inviter, indiquez son adresse électronique ou son numéro de mobile."),
+            )
+        return data
 
 
 class EditPersonForm(PersonForm):

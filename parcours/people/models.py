@@ -6,7 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from unidecode import unidecode
@@ -49,25 +49,35 @@ def name_key(*parts: str) -> str:
     return re.sub(r"[^a-z]+", " ", text).strip()
 
 
+def name_search_score(query: str, first_name: str, last_name: str) -> int:
+    """How well a typed search matches a person's name, 0 to 100 (0: no match).
+
+    Every word typed must match a word of the first or last name, in any order, without
+    accents or case: as a prefix ("dup" → Dupont), or with a typo for words of 4 letters or more
+    (the duplicate detection's rapidfuzz ratio, at least 80: "Dupnot" → Dupont).
+    """
+    from rapidfuzz import fuzz
+
+    words = name_key(query).split()
+    names = name_key(first_name, last_name).split()
+    if not words or not names:
+        return 0
+    scores = []
+    for word in words:
+        best = 0
+        for name in names:
+            if name.startswith(word):
+                best = 100
+                break
+            if len(word) >= 4:
+                best = max(best, fuzz.ratio(word, name), fuzz.ratio(word, name[: len(word)]))
+        if best < 80:
+            return 0
+        scores.append(best)
+    return round(min(scores))
+
+
 class PersonQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "PersonQuerySet":
-        """People the user may see: through an active episode of one of their case organisations,
-        or through an active follow-up membership backed by the person's consent."""
-        if not user.is_authenticated:
-            return self.none()
-        from parcours.cases.models import FollowUpMember, SupportEpisode
-
-        org_ids = user.case_organisation_ids()
-        via_org = Exists(
-            SupportEpisode.objects.filter(
-                person=OuterRef("pk"), organisation_id__in=org_ids, ended_on__isnull=True
-            )
-        )
-        via_follow_up = Exists(
-            FollowUpMember.objects.active().with_consent().filter(user=user, episode__person=OuterRef("pk"))
-        )
-        return self.filter(via_org | via_follow_up) if org_ids else self.filter(via_follow_up)
-
     def possible_duplicates(
         self, *, first_name: str, last_name: str, birth_date: datetime.date, threshold=85
     ):
@@ -126,6 +136,11 @@ class Person(models.Model):
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    # Retention (parcours/privacy): a file closed long enough leaves the active base (archived: no
+    # longer found by duplicate search or reopening), then its identity and free text are removed
+    # (anonymised); dates, stages and outcomes stay for the indicators and experiments.
+    archived_at = models.DateTimeField(_("archivé le"), null=True, blank=True, editable=False)
+    anonymised_at = models.DateTimeField(_("anonymisé le"), null=True, blank=True, editable=False)
 
     objects = PersonQuerySet.as_manager()
 
@@ -184,6 +199,7 @@ class Consent(models.Model):
         SENSITIVE = "sensitive", _("Partage des informations sensibles (santé, justice)")
         REFERRAL = "referral", _("Transmission pour une orientation vers un service")
         CONTACT = "contact", _("Être recontacté·e par l'organisation")
+        EMPLOYER_CONTACT = "employer_contact", _("Contact de l'employeur pour le suivi après l'embauche")
 
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="consents")
     organisation = models.ForeignKey(

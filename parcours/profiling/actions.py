@@ -13,7 +13,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from parcours.cases.models import CaseEvent, ConcurrentEditError, SupportEpisode
+from parcours.cases.locking import lock_for_update, save_with_version
+from parcours.cases.models import CaseEvent, SupportEpisode
 from parcours.profiling import dataset
 from parcours.profiling.models import Band, ModelActivation, ProfilingModel, ProfilingScore, band_of
 from parcours.profiling.scores import load_fitted
@@ -184,18 +185,15 @@ def override_score(
         errors["band"] = f"unknown band '{band}' (available: {', '.join(Band.values)})"
     if errors:
         raise ValidationError(errors)
-    current = ProfilingScore.objects.select_for_update().select_related("episode").get(pk=score.pk)
-    if expected_version is not None and current.version != expected_version:
-        raise ConcurrentEditError("score changed since it was read")
+    current = lock_for_update(
+        score, expected_version, queryset=ProfilingScore.objects.select_related("episode")
+    )
     previous = current.effective_band
     current.override_band = band
     current.override_reason = reason
     current.overridden_by = by
     current.overridden_at = timezone.now()
-    current.version += 1
-    current.save(
-        update_fields=["override_band", "override_reason", "overridden_by", "overridden_at", "version"]
-    )
+    save_with_version(current, ["override_band", "override_reason", "overridden_by", "overridden_at"])
     CaseEvent.objects.create(
         person_id=current.episode.person_id,
         episode=current.episode,

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from parcours.cases.admin import CaseDataAdmin
 from parcours.profiling import actions
 from parcours.profiling.models import ModelActivation, ProfilingModel, ProfilingScore
 
@@ -23,16 +24,13 @@ class ProfilingModelAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProfilingScore)
-class ProfilingScoreAdmin(admin.ModelAdmin):
+class ProfilingScoreAdmin(CaseDataAdmin):
+    """Scoped, read-only, never deleted; no factors nor the override's reason (written about the
+    person)."""
+
     # No "model" column: it would load every row's artefact (BinaryField) into the list.
     list_display = ["pk", "episode_id", "model_id", "band", "override_band", "computed_at"]
-    readonly_fields = [f.name for f in ProfilingScore._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+    fields = ["band", "override_band", "computed_at"]
 
 
 @admin.register(ModelActivation)

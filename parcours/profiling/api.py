@@ -1,6 +1,6 @@
 """JSON API of profiling: an episode's score and its override, the model registry, the public card.
 
-Same rules as the pages: the episode goes through SupportEpisode.objects.visible_to (404 otherwise);
+Same rules as the pages: the episode goes through access.episodes (404 otherwise);
 an override needs a counselor or manager of the episode's organisation on an open episode (403);
 the registry list is for analysts, managers and administrators; the model card is public.
 """
@@ -13,7 +13,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema
 from ninja.errors import HttpError
 
-from parcours.cases.actions import log_access
+from parcours.cases import access
 from parcours.cases.models import SupportEpisode
 from parcours.profiling import actions
 from parcours.profiling.models import Band, ProfilingModel, ProfilingScore
@@ -81,9 +81,7 @@ class ModelOut(Schema):
 
 
 def _episode(request, public_id: uuid.UUID) -> SupportEpisode:
-    return get_object_or_404(
-        SupportEpisode.objects.visible_to(request.auth).select_related("person"), public_id=public_id
-    )
+    return get_object_or_404(access.episodes(request.auth).select_related("person"), public_id=public_id)
 
 
 def _latest(episode: SupportEpisode) -> ProfilingScore:
@@ -102,7 +100,7 @@ def _latest(episode: SupportEpisode) -> ProfilingScore:
 @router.get("/episodes/{public_id}/score", response=ScoreOut, url_name="profiling_episode_score")
 def episode_score(request, public_id: uuid.UUID):
     episode = _episode(request, public_id)
-    log_access(episode.person, user=request.auth, route="api:profiling_episode_score")
+    access.log_read(episode.person, user=request.auth, route="api:profiling_episode_score")
     return ScoreOut.from_score(_latest(episode), episode)
 
 

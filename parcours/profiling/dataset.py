@@ -7,8 +7,8 @@ knows at intake, plus the latest completed diagnosis when there is one):
 - ``digital_autonomy``: from the latest completed diagnosis, else the person's current level;
 - ``barriers_total`` and one count per non-sensitive barrier kind (housing, mobility, family,
   finances, language, administrative) from the latest completed diagnosis. Health and justice
-  barriers enter **only** the total: the explanations shown to any counselor must not reveal a
-  sensitive section, and no detail (severity, note) is read at all;
+  barriers enter **nowhere**, not even the total: the score and its explanations are shown to
+  counselors who may not see a sensitive section, and no detail (severity, note) is read at all;
 - ``intensity_start`` (the intensity recorded when the episode was opened), ``organisation_kind``,
   ``prior_episodes`` (episodes of the same person started earlier, any organisation).
 
@@ -28,14 +28,16 @@ import logging
 
 import numpy as np
 import pandas as pd
-from django.apps import apps
 from django.conf import settings
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.fields.json import KT
 from django.db.models.functions import Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from parcours.cases.models import CaseEvent, EndReason, SupportEpisode
+from parcours.diagnosis.models import Barrier, Diagnosis
+from parcours.ops.routers import analytics
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +75,42 @@ LABELS = {
     "organisation_kind": "Type de structure",
     "prior_episodes": "Accompagnements antérieurs",
 }
+
+
+def value_labels() -> dict[str, dict]:
+    """Labels of the coded values of the categorical features (codes are never shown to people)."""
+    from parcours.cases.models import Intensity
+    from parcours.organisations.models import Organisation
+    from parcours.people.models import DigitalAutonomy, Status
+
+    return {
+        "status": dict(Status.choices),
+        "digital_autonomy": dict(DigitalAutonomy.choices),
+        "intensity_start": dict(Intensity.choices),
+        "organisation_kind": dict(Organisation.Kind.choices),
+    }
+
+
+BOOLEAN_FEATURES = {"minimum_income", "priority_area"}
+
+
+def factor_text(factor: dict) -> str:
+    """One stored factor in words: the feature's label and the value's label ("Situation :
+    Demandeur·se d'emploi"); numbers keep the text computed at scoring time (above/below average)."""
+    feature, value = factor.get("feature", ""), factor.get("value")
+    label = LABELS.get(feature, feature)
+    coded = value_labels().get(feature)
+    if value is not None and feature in BOOLEAN_FEATURES:
+        return f"{label} : {_('oui') if value in (True, 1, '1', 'True', 'true') else _('non')}"
+    if value is not None and coded is not None:
+        return f"{label} : {coded.get(value, value)}"
+    if factor.get("text"):
+        return factor["text"]
+    if value is None:
+        return _("%(label)s : non renseigné") % {"label": label}
+    return f"{label} : {value}"
+
+
 DEFAULT_OUTCOME = {
     "positive_end_reasons": [EndReason.EMPLOYED_DURABLE, EndReason.EMPLOYED_SHORT, EndReason.SELF_EMPLOYED],
     "horizon_days": 365,
@@ -106,25 +144,19 @@ def _base_queryset(queryset):
         intensity_at_open=Subquery(first_intensity.annotate(v=KT("data__intensity")).values("v")[:1]),
         prior_episodes=Coalesce(Subquery(earlier), 0),
     )
-    if apps.is_installed("parcours.diagnosis"):
-        from parcours.diagnosis.models import Diagnosis
-
-        latest = Diagnosis.objects.filter(episode=OuterRef("pk"), status=Diagnosis.Status.COMPLETED).order_by(
-            "-completed_at", "-pk"
-        )
-        qs = qs.annotate(
-            diagnosis_id=Subquery(latest.values("pk")[:1]),
-            diagnosis_digital=Subquery(latest.values("digital_autonomy")[:1]),
-        )
-    return qs
+    latest = Diagnosis.objects.filter(episode=OuterRef("pk"), status=Diagnosis.Status.COMPLETED).order_by(
+        "-completed_at", "-pk"
+    )
+    return qs.annotate(
+        diagnosis_id=Subquery(latest.values("pk")[:1]),
+        diagnosis_digital=Subquery(latest.values("digital_autonomy")[:1]),
+    )
 
 
 def _barrier_counts(diagnosis_ids: list[int]) -> dict[int, dict[str, int]]:
     """{diagnosis_id: {kind: count}} in one aggregated query per chunk."""
-    if not diagnosis_ids or not apps.is_installed("parcours.diagnosis"):
+    if not diagnosis_ids:
         return {}
-    from parcours.diagnosis.models import Barrier
-
     counts: dict[int, dict[str, int]] = {}
     rows = (
         Barrier.objects.filter(diagnosis_id__in=diagnosis_ids)
@@ -176,8 +208,7 @@ def iter_episode_frames(queryset=None, *, today: datetime.date | None = None, ch
     outcome = outcome_settings()
     queryset = SupportEpisode.objects.all() if queryset is None else queryset
     qs = _base_queryset(queryset)
-    with_diagnosis = apps.is_installed("parcours.diagnosis")
-    fields = FIELDS + (["diagnosis_id", "diagnosis_digital"] if with_diagnosis else [])
+    fields = [*FIELDS, "diagnosis_id", "diagnosis_digital"]
     chunk: list[dict] = []
     for row in qs.values(*fields).iterator(chunk_size=chunk_size):
         chunk.append(row)
@@ -200,7 +231,9 @@ def _frame(rows: list[dict], today: datetime.date, outcome: dict) -> pd.DataFram
             "minimum_income": int(r["person__minimum_income"]),
             "priority_area": int(r["person__priority_area"]),
             "digital_autonomy": r.get("diagnosis_digital") or r["person__digital_autonomy"],
-            "barriers_total": sum(kinds.values()),
+            # Sensitive kinds enter nowhere: the score and its explanation are shown to readers
+            # who may not see the health and justice sections (a total would reveal them).
+            "barriers_total": sum(kinds.get(kind, 0) for kind in VISIBLE_BARRIER_KINDS),
             **{f"barriers_{kind}": kinds.get(kind, 0) for kind in VISIBLE_BARRIER_KINDS},
             "intensity_start": r["intensity_at_open"] or r["intensity"],
             "organisation_kind": r["organisation__kind"],
@@ -226,5 +259,6 @@ def training_frame(today: datetime.date | None = None) -> pd.DataFrame:
     excluded even when they already ended with a job, which would over-represent good outcomes."""
     horizon = datetime.timedelta(days=int(outcome_settings()["horizon_days"]))
     today = today or timezone.localdate()
-    frame = episodes_frame(SupportEpisode.objects.filter(started_on__lte=today - horizon), today=today)
+    with analytics():  # the read replica when there is one (parcours.ops.routers)
+        frame = episodes_frame(SupportEpisode.objects.filter(started_on__lte=today - horizon), today=today)
     return frame[frame[TARGET].notna()]

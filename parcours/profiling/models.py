@@ -12,6 +12,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from parcours.cases import access
+
 # Default band cut-offs on the calibrated probability of the adverse outcome (no durable return
 # to employment within 12 months): low < 0.40 <= medium < 0.70 <= high. A setting overrides them.
 DEFAULT_BAND_CUTOFFS = (0.40, 0.70)
@@ -116,9 +118,7 @@ class ModelActivation(models.Model):
 
 class ProfilingScoreQuerySet(models.QuerySet):
     def visible_to(self, user):
-        from parcours.cases.models import SupportEpisode
-
-        return self.filter(episode__in=SupportEpisode.objects.visible_to(user))
+        return self.filter(episode__in=access.episodes(user))
 
     def latest_for(self, episode):
         return self.filter(episode_id=episode.pk).order_by("-computed_at", "-pk").first()

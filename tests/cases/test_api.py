@@ -168,7 +168,7 @@ def test_handover_to_a_colleague_and_not_to_an_outsider(api, counselor, colleagu
     assert_error(client.post(f"{ep(episode)}/handover", {**payload, "to_referent": "nope"}), 422)
 
 
-def test_close_then_close_again_is_409(api, counselor, episode, organisation):
+def test_closing_a_closed_episode_is_403(api, counselor, episode, organisation):
     client = api(counselor)
     response = client.post(f"{ep(episode)}/close", {"reason": "employed_durable", "version": 1})
     assert response.status_code == 200, response.content
@@ -176,7 +176,8 @@ def test_close_then_close_again_is_409(api, counselor, episode, organisation):
     # Without another open episode in the organisation the file is no longer visible at all.
     assert_error(client.post(f"{ep(episode)}/close", {"reason": "other", "version": 2}), 404)
     EpisodeFactory(organisation=organisation, referent=counselor, person=episode.person)
-    assert_error(client.post(f"{ep(episode)}/close", {"reason": "other", "version": 2}), 409)
+    # A closed episode is read-only, through the API as on the pages.
+    assert_error(client.post(f"{ep(episode)}/close", {"reason": "other", "version": 2}), 403)
     assert_error(client.post(f"{ep(episode)}/close", {"reason": "fired", "version": 2}), 422)
 
 
@@ -246,7 +247,7 @@ def test_record_and_list_contacts(api, counselor, episode):
     assert response.status_code == 201, response.content
     assert response.json()["person_id"] == str(episode.person.public_id)
     episode.refresh_from_db()
-    assert episode.last_contact_at is not None and episode.version == 2
+    assert episode.last_contact_at is not None and episode.version == 1  # a contact is not an edit
     listed = client.get(f"{ep(episode)}/contacts").json()
     assert [c["summary"] for c in listed["items"]] == ["Point CV"]
     assert client.get("/contacts", person=str(episode.person.public_id)).json()["count"] == 1
@@ -277,12 +278,12 @@ def test_follower_may_record_a_general_contact_but_not_a_sensitive_one(api, foll
     assert Contact.objects.count() == 1
 
 
-def test_contact_in_the_future_or_on_a_closed_episode_is_400(api, counselor, episode, organisation):
+def test_contact_in_the_future_is_400_and_on_a_closed_episode_403(api, counselor, episode, organisation):
     client = api(counselor)
     future = timezone.now() + datetime.timedelta(days=1)
     assert_error(client.post(f"{ep(episode)}/contacts", {"channel": "phone", "occurred_at": future}), 400)
     closed = EpisodeFactory(organisation=organisation, referent=counselor, closed=True, person=episode.person)
-    assert_error(client.post(f"{ep(closed)}/contacts", {"channel": "phone"}), 400)
+    assert_error(client.post(f"{ep(closed)}/contacts", {"channel": "phone"}), 403)
 
 
 def test_naive_datetime_is_read_in_paris_time(api, counselor, episode):
@@ -513,3 +514,16 @@ def test_per_episode_lists_queries_do_not_grow_with_rows(
     for path in paths:
         with django_assert_max_num_queries(10):
             assert _queries(client, path)[0] == few[path][0], path
+
+
+def test_a_contact_and_a_stage_change_made_at_the_same_moment_both_succeed(
+    api, counselor, colleague, episode
+):
+    # Both read the episode at the same version; recording a contact is not an edit of the episode.
+    read = api(counselor).get(ep(episode)).json()["version"]
+    contact = api(colleague).post(f"{ep(episode)}/contacts", {"channel": "phone", "summary": "Appel"})
+    assert contact.status_code == 201, contact.content
+    stage = api(counselor).post(f"{ep(episode)}/stage", {"stage": "assessment", "version": read})
+    assert stage.status_code == 200, stage.content
+    episode.refresh_from_db()
+    assert (episode.stage, episode.contact_count, episode.version) == ("assessment", 1, read + 1)

@@ -66,7 +66,7 @@ def test_closing_requires_the_close_action_and_records_reason(episode, counselor
 
 
 def test_stale_version_is_refused(episode, counselor):
-    from parcours.cases.models import ConcurrentEditError
+    from parcours.cases.locking import ConcurrentEditError
 
     stale = episode.version
     actions.change_stage(episode, by=counselor, stage=Stage.ASSESSMENT, expected_version=stale)

@@ -4,6 +4,7 @@ Pas-de-Calais, at their real coordinates."""
 import pytest
 
 from parcours.organisations.models import Territory
+from tests.organisations.factories import make_commune
 
 
 @pytest.fixture
@@ -14,8 +15,7 @@ def departement(db):
 
 @pytest.fixture
 def lille(departement):
-    return Territory.objects.create(
-        level="commune",
+    return make_commune(
         insee_code="59350",
         name="Lille",
         postcode="59000",
@@ -27,8 +27,7 @@ def lille(departement):
 
 @pytest.fixture
 def roubaix(departement):
-    return Territory.objects.create(
-        level="commune",
+    return make_commune(
         insee_code="59512",
         name="Roubaix",
         postcode="59100",
@@ -41,8 +40,7 @@ def roubaix(departement):
 @pytest.fixture
 def lens(db):
     pas_de_calais = Territory.objects.create(level="departement", insee_code="62", name="Pas-de-Calais")
-    return Territory.objects.create(
-        level="commune",
+    return make_commune(
         insee_code="62498",
         name="Lens",
         postcode="62300",

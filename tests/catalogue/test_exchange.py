@@ -153,7 +153,7 @@ def test_reimport_updates_by_source_and_id(territory):
     assert Service.objects.get(external_id="dora--velo-pret").name == "Prêt de vélos électriques"
 
 
-def test_invalid_records_are_reported_one_by_one_and_valid_ones_imported(territory):
+def test_with_skip_invalid_invalid_records_are_reported_one_by_one_and_valid_ones_imported(territory):
     data = copy.deepcopy(DATASET)
     bad_code = dict(data["services"][0], id="dora--bad-code", thematiques=["mobilite--teleportation"])
     short_name = dict(data["services"][1], id="dora--short", nom="Ab")
@@ -164,7 +164,7 @@ def test_invalid_records_are_reported_one_by_one_and_valid_ones_imported(territo
         {"source": "dora", "id": "dora--nowhere", "nom": "Sans commune", "date_maj": DATE}
     )
 
-    report = import_catalogue(data)
+    report = import_catalogue(data, skip_invalid=True)
 
     by_id = {(e.kind, e.id): e for e in report.errors}
     assert by_id[("service", "dora--bad-code")].field == "thematiques.0"

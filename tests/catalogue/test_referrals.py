@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from parcours.accounts.models import Role
+from parcours.cases.actions import withdraw_consent
 from parcours.cases.models import AccessLog, CaseEvent
 from parcours.catalogue import actions
 from parcours.catalogue.models import (
@@ -20,7 +21,6 @@ from parcours.catalogue.models import (
     ReferralStatus,
     ReferralTransition,
 )
-from parcours.people.actions import withdraw_consent
 from parcours.people.models import Consent
 from tests.accounts.factories import member
 from tests.catalogue.factories import ServiceFactory
@@ -131,7 +131,7 @@ def test_refusal_needs_a_coded_reason(referral, receiver):
 
 
 def test_concurrent_answer_is_rejected(referral, receiver):
-    from parcours.cases.models import ConcurrentEditError
+    from parcours.cases.locking import ConcurrentEditError
 
     stale_version = referral.version
     actions.accept_referral(referral, by=receiver, expected_version=stale_version)

@@ -8,20 +8,30 @@ from django.db.models import Count, Max, Min
 from django.utils import timezone
 
 from parcours.accounts.models import User
+from parcours.agenda.actions import bookable_slots
+from parcours.agenda.models import AvailabilityRule
+from parcours.cases import access
+from parcours.cases import intensity as contact_rule
 from parcours.cases.models import (
     TRANSITIONS,
     Appointment,
     CaseEvent,
     Contact,
+    Intensity,
     ReferentAssignment,
     Stage,
     StageTransition,
     SupportEpisode,
 )
+from parcours.catalogue.models import Referral
+from parcours.conversations.models import Thread
 from parcours.demo import generator
 from parcours.demo import reference as ref
+from parcours.demo.portal import DEMO_PERSON_LOGIN
+from parcours.evaluation.models import Dimension, Granularity, IndicatorValue
 from parcours.organisations.models import Organisation, Territory
 from parcours.people.models import Consent, Person, StatusPeriod
+from parcours.portal.actions import login_with_password
 
 PEOPLE = 60
 
@@ -59,6 +69,7 @@ def fingerprint():
 def test_demo_builds_a_territory_of_real_communes_and_several_kinds_of_organisation(demo):
     lille = Territory.objects.get(level="commune", insee_code="59350")
     assert lille.name == "Lille"
+    assert lille.postcode_codes == ["59000", "59160", "59260", "59777", "59800"]
     assert lille.parent.insee_code == "59"
     assert lille.parent.parent.insee_code == "32"
     assert Territory.objects.get(level="commune", insee_code="62498").parent.name == "Pas-de-Calais"
@@ -90,10 +101,31 @@ def test_denormalised_contact_summary_matches_the_contact_log(demo):
         assert episode.first_contact_at == episode.earliest
         assert episode.contact_count == episode.n
         assert episode.commune_id == episode.person.commune_id
-        assert episode.next_contact_due == timezone.localdate(episode.latest) + datetime.timedelta(
-            days=episode.contact_target_days
-        )
+        if not episode.is_open:
+            assert episode.next_contact_due == timezone.localdate(episode.latest) + datetime.timedelta(
+                days=episode.contact_target_days
+            )
+    # Open episodes: the due date follows the intensity check (contacts elsewhere under the
+    # person's consent, remote contacts only for "autonomous online").
+    for episode in SupportEpisode.objects.open().annotate(counted=contact_rule.last_counted_contact()):
+        assert episode.next_contact_due == contact_rule.due_date(episode, episode.counted)
     assert not Contact.objects.filter(occurred_at__gt=timezone.now()).exists()
+
+
+def test_the_demo_has_an_online_person_and_computes_the_lapse_rate(demo):
+    online = SupportEpisode.objects.open().filter(intensity=Intensity.ONLINE)
+    assert online.filter(person__portal_account__isnull=False).exists()  # the demo person, "personne"
+    # This month's snapshot of the lapse rate (computed by the demo, as of today) is the share of
+    # open episodes the portfolio flags as overdue: the same rule.
+    value = IndicatorValue.objects.get(
+        version__indicator__code="contact_lapse_rate",
+        dimension=Dimension.ALL,
+        granularity=Granularity.MONTH,
+        period_start=timezone.localdate().replace(day=1),
+    )
+    open_episodes = SupportEpisode.objects.open()
+    assert (value.numerator, value.denominator) == (open_episodes.overdue().count(), open_episodes.count())
+    assert 0 < value.numerator < value.denominator
 
 
 def test_stage_transitions_follow_the_state_machine_and_end_at_the_episode_stage(demo):
@@ -147,7 +179,7 @@ def test_demo_logins_exist_and_can_log_in(demo, client):
     counselor = User.objects.get(username="conseillere")
     portfolio = SupportEpisode.objects.open().filter(referent=counselor)
     assert portfolio.exists()
-    assert SupportEpisode.objects.visible_to(counselor).filter(pk__in=portfolio).count() == portfolio.count()
+    assert access.episodes(counselor).filter(pk__in=portfolio).count() == portfolio.count()
 
 
 def test_same_seed_gives_the_same_territory_and_another_seed_a_different_one(demo):
@@ -188,3 +220,18 @@ def test_every_event_the_other_apps_record_has_a_title(demo):
     whats = set(CaseEvent.objects.filter(kind=CaseEvent.Kind.OTHER).values_list("data__what", flat=True))
     assert len(whats) >= 3  # diagnosis, referrals, experiments... in the demo extras
     assert whats <= registered_whats()
+
+
+def test_the_demo_person_logs_in_to_their_space_and_is_in_the_counselors_portfolio(demo):
+    account = login_with_password(DEMO_PERSON_LOGIN, ref.DEMO_PASSWORD, ip="127.0.0.1")
+    assert account is not None
+    episode = SupportEpisode.objects.open().get(person=account.person)
+    assert episode.referent.username == "conseillere"
+    assert Referral.objects.filter(episode=episode).exists()
+    assert login_with_password(DEMO_PERSON_LOGIN, "wrong", ip="127.0.0.1") is None
+    # conseillere publishes four weekly ranges: the person has slots to book within 28 days
+    assert AvailabilityRule.objects.filter(counselor=episode.referent).count() == 4
+    slots = bookable_slots(episode)
+    assert len(slots) > 20 and slots[0].starts_at >= timezone.now() + datetime.timedelta(hours=24)
+    thread = Thread.objects.for_person(account.person).get()
+    assert [m.author_id is None for m in thread.messages.order_by("pk")] == [False, True]

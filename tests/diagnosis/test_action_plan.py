@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from parcours.cases import access
 from parcours.cases.models import CaseEvent, Section
 from parcours.diagnosis import actions
 from parcours.diagnosis.models import Action, ActionPlan
@@ -179,7 +180,7 @@ def test_action_about_a_health_barrier_is_hidden_from_a_colleague(
         ).status_code
         == 404
     )
-    assert CaseEvent.objects.visible_to(colleague).filter(data__what="plan_action_added").count() == 1
+    assert access.events(colleague).filter(data__what="plan_action_added").count() == 1
 
 
 def test_action_plan_page_has_a_bounded_number_of_queries(

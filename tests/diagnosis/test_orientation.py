@@ -1,7 +1,6 @@
 """Orientation: the rules table suggests, the counselor decides; a difference needs a reason, and
 the decision changes the episode's intensity through cases.actions.change_intensity."""
 
-import sys
 import types
 
 import pytest
@@ -9,9 +8,10 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from parcours.cases.models import CaseEvent, SupportEpisode
-from parcours.diagnosis import actions
+from parcours.diagnosis import actions, orientation
 from parcours.diagnosis.models import Orientation, OrientationFacts
 from parcours.diagnosis.orientation import FALLBACK, score_band_for, suggest, suggest_for_episode
+from parcours.profiling.scores import score_band_for_episode
 from tests.diagnosis.factories import BarrierFactory, DiagnosisFactory, OrientationRuleFactory
 
 pytestmark = pytest.mark.django_db
@@ -78,13 +78,17 @@ def test_score_band_is_none_without_a_score(db):
     assert score_band_for(episode) is None
 
 
-def test_score_band_comes_from_the_profiling_provider(monkeypatch, episode):
-    module = types.ModuleType("parcours.profiling.scores")
-    module.score_band_for_episode = lambda ep: "high" if ep.pk == episode.pk else None
-    monkeypatch.setitem(sys.modules, "parcours.profiling.scores", module)
+def test_score_band_comes_from_the_provider_profiling_registers(monkeypatch, episode):
+    monkeypatch.setattr(
+        orientation, "_score_band_provider", lambda ep: "high" if ep.pk == episode.pk else None
+    )
     OrientationRuleFactory(priority=1, name="high score", score_band="high", suggested_intensity="intensive")
-    suggestion = suggest_for_episode(episode)
+    suggestion = suggest_for_episode(episode, can_see_sensitive=True)
     assert (suggestion.facts.score_band, suggestion.rule.name) == ("high", "high score")
+
+
+def test_profiling_registers_its_score_band_at_start_up():
+    assert orientation._score_band_provider is score_band_for_episode
 
 
 def test_suggestion_counts_the_barriers_of_the_latest_completed_diagnosis(counselor, episode, questionnaire):
@@ -92,9 +96,9 @@ def test_suggestion_counts_the_barriers_of_the_latest_completed_diagnosis(counse
     older = DiagnosisFactory(episode=episode, completed=True)
     BarrierFactory(diagnosis=older, kind="housing")
     BarrierFactory(diagnosis=older, kind="health")
-    assert suggest_for_episode(episode).rule.name == "two"
+    assert suggest_for_episode(episode, can_see_sensitive=True).rule.name == "two"
     DiagnosisFactory(episode=episode)  # a draft does not count
-    assert suggest_for_episode(episode).facts.barrier_count == 2
+    assert suggest_for_episode(episode, can_see_sensitive=True).facts.barrier_count == 2
 
 
 def test_difference_from_the_suggestion_requires_a_reason(counselor, episode):
@@ -220,8 +224,27 @@ def test_sensitive_barrier_kinds_are_not_listed_for_a_colleague(
     BarrierFactory(diagnosis=diagnosis, kind="housing")
     client.force_login(colleague)
     page = client.get(reverse("diagnosis:orientation", args=[episode.public_id])).content.decode()
-    assert "housing" in page and "justice" not in page
+    assert "Freins : 1 (Logement)</li>" in page  # labels, never codes; the hidden one not counted
     client.force_login(counselor)
-    assert (
-        "justice" in client.get(reverse("diagnosis:orientation", args=[episode.public_id])).content.decode()
+    page = client.get(reverse("diagnosis:orientation", args=[episode.public_id])).content.decode()
+    assert "Freins : 2 (Logement, Justice)</li>" in page
+
+
+def test_orientation_api_counts_and_matches_only_what_the_reader_may_see(
+    api, counselor, colleague, episode, questionnaire
+):
+    # Three barriers, two of them sensitive: a colleague must not learn from the count or from the
+    # rule's name that hidden barriers exist (issue 14).
+    OrientationRuleFactory(priority=1, name="trois freins", min_barriers=3, suggested_intensity="global")
+    diagnosis = DiagnosisFactory(episode=episode, completed=True)
+    for kind in ("health", "justice", "housing"):
+        BarrierFactory(diagnosis=diagnosis, kind=kind)
+    url = f"/episodes/{episode.public_id}/orientation"
+    seen = api(colleague).get(url).json()["suggestion"]
+    assert (seen["barrier_count"], seen["barrier_kinds"], seen["rule"]) == (1, ["housing"], None)
+    full = api(counselor).get(url).json()["suggestion"]
+    assert (full["barrier_count"], sorted(full["barrier_kinds"]), full["rule"]) == (
+        3,
+        ["health", "housing", "justice"],
+        "trois freins",
     )

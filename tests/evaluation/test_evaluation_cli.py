@@ -163,7 +163,7 @@ def test_estimate_empty_file_and_empty_arm_exit_2(tmp_path):
     empty.write_text("")
     one_arm = tmp_path / "one_arm.csv"
     one_arm.write_text("y,d\n1,1\n0,1\n")
-    for path, message in ((empty, "is empty"), (one_arm, "no control units")):
+    for path, message in ((empty, "empty file"), (one_arm, "no control units")):
         with pytest.raises(CommandError) as info:
             _run("estimate", "--data", str(path), "--outcome", "y", "--treatment", "d", "--json")
         assert info.value.returncode == 2 and message in str(info.value)

@@ -173,3 +173,37 @@ def test_indicator_computation_is_one_query_per_version(fixture, django_assert_n
     version = Indicator.objects.get(code="contact_intensity").current_version()
     with django_assert_num_queries(1):
         compute_version(version, datetime.date(2025, 1, 1), datetime.date(2026, 1, 1), AS_OF)
+
+
+def test_a_version_is_proposed_then_activated_through_the_cli(analyst):
+    import json as _json
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    def run(*argv):
+        out = StringIO()
+        call_command("evaluation", *argv, "--json", stdout=out)
+        return _json.loads(out.getvalue())
+
+    proposed = run(
+        "propose-indicator-version",
+        "employment_6m",
+        "--formula",
+        "observed_employment",
+        "--parameters",
+        '{"horizon_months": 6, "same_job": true, "scale": 100}',
+        "--notes",
+        "Même emploi à 6 mois",
+    )
+    assert proposed == {"indicator": "employment_6m", "version": 3, "status": "proposed"}
+    indicator = Indicator.objects.get(code="employment_6m")
+    assert indicator.current_version().number == 2  # a proposed version is not current
+    assert run("activate-indicator-version", "employment_6m", "3") == {
+        "indicator": "employment_6m",
+        "version": 3,
+        "status": "active",
+    }
+    assert indicator.current_version().number == 3
+    with pytest.raises(Exception, match="already active"):
+        run("activate-indicator-version", "employment_6m", "3")

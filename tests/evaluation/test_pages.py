@@ -226,3 +226,42 @@ def test_site_values_are_listed_in_open_data(client, organisation):
         )
     )
     assert {r["site"] for r in rows} == {site.name}
+
+
+def test_the_registry_page_proposes_then_activates_a_version(
+    client, analyst, manager, django_assert_max_num_queries
+):
+    from parcours.evaluation.indicators import ensure_registry
+
+    ensure_registry()
+    client.force_login(manager)
+    assert client.get(reverse("evaluation:registry")).status_code == 403
+    client.force_login(analyst)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("evaluation:registry"))
+    assert page.status_code == 200 and "same_job_12m" in page.content.decode()
+    bad = client.post(
+        reverse("evaluation:registry_propose"),
+        {"indicator": "satisfaction", "formula_key": "satisfaction", "parameters": "[1]", "notes": "x"},
+    )
+    assert bad.status_code == 400
+    proposed = client.post(
+        reverse("evaluation:registry_propose"),
+        {
+            "indicator": "satisfaction",
+            "formula_key": "satisfaction",
+            "parameters": '{"moments": ["episode_end"]}',
+            "notes": "Fin d'accompagnement seulement.",
+        },
+    )
+    assert proposed.status_code == 302
+    indicator = Indicator.objects.get(code="satisfaction")
+    version = indicator.versions.get(number=2)
+    assert version.activated_at is None and indicator.current_version().number == 1
+    assert (
+        'Activer<span class="visually-hidden"> — satisfaction v2'
+        in client.get(reverse("evaluation:registry")).content.decode()
+    )
+    assert client.post(reverse("evaluation:registry_activate", args=[version.pk])).status_code == 302
+    assert indicator.current_version().number == 2
+    assert client.post(reverse("evaluation:registry_activate", args=[version.pk])).status_code == 400

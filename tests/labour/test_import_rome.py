@@ -200,8 +200,8 @@ def test_error_mid_import_leaves_the_previous_referential_intact(db, tmp_path, m
 
 
 @pytest.mark.skipif(
-    not Path(settings.ROME_DATA_DIR).is_dir(),
-    reason=f"official ROME set not found at settings.ROME_DATA_DIR ({settings.ROME_DATA_DIR}); set ROME_DATA_DIR",
+    not settings.ROME_DATA_DIR or not Path(settings.ROME_DATA_DIR).is_dir(),
+    reason=f"official ROME set not found: ROME_DATA_DIR={settings.ROME_DATA_DIR!r} (set it to the folder)",
 )
 @pytest.mark.slow  # about 50 s on SQLite, 95 s on PostgreSQL on the shared 2-core machine
 def test_full_official_set_imports_and_reimports_without_change(db):

@@ -47,6 +47,18 @@ def test_batch_input_writes_one_json_line_per_title(rome_sample, tmp_path):
     assert all(1 <= len(line["results"]) <= 2 for line in lines)
 
 
+def test_fast_skips_the_semantic_stage_with_the_same_output_contract(rome_sample, tmp_path):
+    titles = tmp_path / "titles.txt"
+    titles.write_text("je fais le pain\nbarista\n", encoding="utf-8")
+    semantic, _ = _run("--input", str(titles), "--top", "1")
+    fast, _ = _run("--input", str(titles), "--top", "1", "--fast")
+    for out, codes in ((semantic, ["G1609", "G1803"]), (fast, ["M1203", "N1101"])):
+        lines = [json.loads(line) for line in out.splitlines()]
+        assert [set(line) for line in lines] == [{"query", "results"}] * 2
+        assert [line["results"][0]["code"] for line in lines] == codes
+        assert [set(line["results"][0]) for line in lines] == [{"code", "label", "score"}] * 2
+
+
 def test_esco_results_are_concept_uris(db):
     importers.import_esco(ESCO_SAMPLE / "occupations_fr.csv")
     out, _ = _run("--taxonomy", "esco", "--json", "--top", "1", "aide soignante")

@@ -5,6 +5,7 @@ import pytest
 
 from parcours.market import sources
 from parcours.organisations.models import Territory
+from tests.organisations.factories import make_commune
 
 
 @pytest.fixture
@@ -15,16 +16,16 @@ def departement(db):
 
 @pytest.fixture
 def lille(departement):
-    return Territory.objects.create(
-        level="commune", insee_code="59350", name="Lille", postcode="59000", parent=departement,
+    return make_commune(
+        insee_code="59350", name="Lille", postcode="59000", parent=departement,
         latitude=50.6292, longitude=3.0573,
     )  # fmt: skip
 
 
 @pytest.fixture
 def roubaix(departement):
-    return Territory.objects.create(
-        level="commune", insee_code="59512", name="Roubaix", postcode="59100", parent=departement,
+    return make_commune(
+        insee_code="59512", name="Roubaix", postcode="59100", parent=departement,
         latitude=50.6901, longitude=3.1817,
     )  # fmt: skip
 
@@ -32,8 +33,8 @@ def roubaix(departement):
 @pytest.fixture
 def lens(db):
     pas_de_calais = Territory.objects.create(level="departement", insee_code="62", name="Pas-de-Calais")
-    return Territory.objects.create(
-        level="commune", insee_code="62498", name="Lens", postcode="62300", parent=pas_de_calais,
+    return make_commune(
+        insee_code="62498", name="Lens", postcode="62300", parent=pas_de_calais,
         latitude=50.4320, longitude=2.8333,
     )  # fmt: skip
 

@@ -30,30 +30,26 @@ class RecordedHttp:
 
 
 @pytest.fixture
-def config():
-    return FranceTravailConfig(client_id="id", client_secret="secret")
+def config(settings):
+    settings.USE_FRANCE_TRAVAIL_API = True
+    settings.FRANCE_TRAVAIL_CLIENT_ID = "id"
+    settings.FRANCE_TRAVAIL_CLIENT_SECRET = "secret"
+    return FranceTravailConfig.from_settings()
 
 
-def test_off_by_default_and_loud_when_on_without_credentials(monkeypatch):
-    monkeypatch.delenv("USE_FRANCE_TRAVAIL_API", raising=False)
-    assert FranceTravailConfig.from_env() is None
-    monkeypatch.setenv("USE_FRANCE_TRAVAIL_API", "true")
-    monkeypatch.setenv("FRANCE_TRAVAIL_CLIENT_ID", "abc")
-    monkeypatch.delenv("FRANCE_TRAVAIL_CLIENT_SECRET", raising=False)
-    with pytest.raises(ImproperlyConfigured, match="FRANCE_TRAVAIL_CLIENT_SECRET"):
-        FranceTravailConfig.from_env()
-    monkeypatch.setenv("USE_FRANCE_TRAVAIL_API", "maybe")
-    with pytest.raises(ImproperlyConfigured, match="boolean"):
-        FranceTravailConfig.from_env()
+def test_off_by_default(settings):
+    assert settings.USE_FRANCE_TRAVAIL_API is False
+    assert FranceTravailConfig.from_settings() is None
+    with pytest.raises(ImproperlyConfigured, match="USE_FRANCE_TRAVAIL_API=true"):
+        FranceTravailClient.from_settings()
 
 
-def test_secret_may_come_from_a_file(monkeypatch, tmp_path):
-    secret = tmp_path / "secret"
-    secret.write_text("s3cret\n")
-    monkeypatch.setenv("USE_FRANCE_TRAVAIL_API", "on")
-    monkeypatch.setenv("FRANCE_TRAVAIL_CLIENT_ID", "abc")
-    monkeypatch.setenv("FRANCE_TRAVAIL_CLIENT_SECRET_FILE", str(secret))
-    assert FranceTravailConfig.from_env().client_secret == "s3cret"
+def test_configuration_comes_from_the_settings(config):
+    assert (config.client_id, config.client_secret, config.api_url) == (
+        "id",
+        "secret",
+        "https://api.francetravail.io",
+    )
 
 
 @pytest.mark.django_db

@@ -41,7 +41,7 @@ def test_bare_list_is_accepted_and_bad_records_are_reported_by_index_and_id():
     del broken["romeCode"]
     no_date = dict(records[0], id="NODATE", dateCreation="")
     bad_rome = dict(records[0], id="BADROME", romeCode="1501J")
-    report = import_offers_json([records[0], broken, no_date, "not an object", bad_rome])
+    report = import_offers_json([records[0], broken, no_date, "not an object", bad_rome], skip_invalid=True)
     assert report.created == 1
     problems = {(e.index, e.id, e.field) for e in report.errors}
     assert problems == {
@@ -80,9 +80,9 @@ C3;Sans date;G1803;CDD;;Brasserie;59512;;;
 @pytest.mark.django_db
 def test_csv_offers_are_imported_and_cross_source_duplicates_merged(lille, roubaix):
     import_offers_json(recorded_offers())
-    report = import_offers_csv(io.StringIO(OFFERS_CSV))
+    report = import_offers_csv(io.StringIO(OFFERS_CSV), skip_invalid=True)
     assert (report.created, report.duplicates) == (2, 1)
-    assert [(e.index, e.id, e.field) for e in report.errors] == [(3, "C3", "posted_on")]
+    assert [(e.index, e.id, e.field) for e in report.errors] == [(4, "C3", "posted_on")]
     canonical = JobOffer.objects.get(source="france_travail", external_id="184XKLM")
     duplicate = JobOffer.objects.get(source="csv", external_id="C1")
     assert duplicate.duplicate_of == canonical
@@ -117,14 +117,14 @@ HIRES_CSV = """siret,hired_on,rome_code,contract_type,naf,commune_insee,establis
 
 @pytest.mark.django_db
 def test_hiring_declarations_import_creates_establishments_and_is_idempotent(lille, roubaix):
-    report = import_hires_csv(io.StringIO(HIRES_CSV))
+    report = import_hires_csv(io.StringIO(HIRES_CSV), skip_invalid=True)
     assert report.created == 4
-    assert [(e.index, e.field) for e in report.errors] == [(4, "siret"), (5, "hired_on")]
+    assert [(e.index, e.field) for e in report.errors] == [(5, "siret"), (6, "hired_on")]
     ehpad = Establishment.objects.get(siret="12345678900011")
     assert (ehpad.name, ehpad.naf_code, ehpad.latitude) == ("EHPAD les Tilleuls", "8710A", lille.latitude)
     assert ehpad.hires.count() == 3  # two identical lines are two hires
     assert Hire.objects.get(establishment__siret="98765432100010").contract_type == "AUT"
-    again = import_hires_csv(io.StringIO(HIRES_CSV))
+    again = import_hires_csv(io.StringIO(HIRES_CSV), skip_invalid=True)
     assert (again.created, Hire.objects.count()) == (0, 4)
 
 

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from parcours.accounts.models import Role
 from parcours.cases import actions
+from parcours.cases import actions as case_actions
 from parcours.cases.models import AccessLog, CaseEvent, SupportEpisode
-from parcours.people import actions as people_actions
 from parcours.people.models import Consent, Person
 from tests.accounts.factories import member
 from tests.cases.factories import EpisodeFactory
@@ -92,7 +92,7 @@ def test_person_page_shows_status_history_channels_and_referent_history(
     client, counselor, colleague, episode
 ):
     person = episode.person
-    people_actions.change_status(person, by=counselor, status="employed")
+    case_actions.change_status(person, by=counselor, status="employed")
     person.preferred_channels = ["sms", "video"]
     person.save()
     actions.hand_over_episode(episode, by=counselor, to_referent=colleague, reason="Réorganisation")
@@ -245,7 +245,7 @@ def test_create_page_renders(client, counselor):
     TerritoryFactory(name="Roubaix", insee_code="59512")
     client.force_login(counselor)
 
-    response = client.get(reverse("people:create"))
+    response = client.get(reverse("intake:create_person"))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -256,7 +256,7 @@ def test_create_page_renders(client, counselor):
 def test_creating_a_person_opens_an_episode_in_the_same_submit(client, counselor, organisation):
     client.force_login(counselor)
 
-    response = client.post(reverse("people:create"), creation_data(organisation))
+    response = client.post(reverse("intake:create_person"), creation_data(organisation))
 
     person = Person.objects.get(last_name="Dupont")
     assert response.status_code == 302
@@ -285,7 +285,8 @@ def test_possible_duplicate_is_shown_before_creation(client, counselor, organisa
     client.force_login(counselor)
 
     response = client.post(
-        reverse("people:create"), creation_data(organisation, first_name=first_name, last_name=last_name)
+        reverse("intake:create_person"),
+        creation_data(organisation, first_name=first_name, last_name=last_name),
     )
 
     assert response.status_code == 200
@@ -304,7 +305,7 @@ def test_different_birth_date_is_not_a_duplicate(client, counselor, organisation
     )
     client.force_login(counselor)
 
-    response = client.post(reverse("people:create"), creation_data(organisation))
+    response = client.post(reverse("intake:create_person"), creation_data(organisation))
 
     assert response.status_code == 302
     assert Person.objects.count() == 2
@@ -318,7 +319,7 @@ def test_create_anyway_creates_the_person(client, counselor, organisation):
     )
     client.force_login(counselor)
 
-    response = client.post(reverse("people:create"), creation_data(organisation, confirm_new="on"))
+    response = client.post(reverse("intake:create_person"), creation_data(organisation, confirm_new="on"))
 
     assert response.status_code == 302
     assert Person.objects.filter(last_name="Dupont").count() == 2
@@ -333,9 +334,9 @@ def test_duplicate_with_a_closed_episode_offers_to_reopen(client, counselor, org
     )
     client.force_login(counselor)
 
-    content = client.post(reverse("people:create"), creation_data(organisation)).content.decode()
+    content = client.post(reverse("intake:create_person"), creation_data(organisation)).content.decode()
 
-    assert reverse("cases:open_episode", kwargs={"person_public_id": closed.person.public_id}) in content
+    assert reverse("intake:open_episode", kwargs={"person_public_id": closed.person.public_id}) in content
     assert detail_url(closed.person) not in content
 
 
@@ -348,7 +349,7 @@ def test_people_of_other_organisations_are_never_revealed_as_duplicates(
     )
     client.force_login(counselor)
 
-    response = client.post(reverse("people:create"), creation_data(organisation))
+    response = client.post(reverse("intake:create_person"), creation_data(organisation))
 
     assert response.status_code == 302
     assert Person.objects.filter(last_name="Dupont").count() == 2
@@ -357,7 +358,9 @@ def test_people_of_other_organisations_are_never_revealed_as_duplicates(
 def test_invalid_creation_keeps_the_input(client, counselor, organisation):
     client.force_login(counselor)
 
-    response = client.post(reverse("people:create"), creation_data(organisation, birth_date="2990-01-01"))
+    response = client.post(
+        reverse("intake:create_person"), creation_data(organisation, birth_date="2990-01-01")
+    )
 
     assert response.status_code == 400
     content = response.content.decode()
@@ -369,7 +372,7 @@ def test_invalid_creation_keeps_the_input(client, counselor, organisation):
 def test_creation_is_refused_to_users_without_case_work(client, analyst):
     client.force_login(analyst)
 
-    assert client.get(reverse("people:create")).status_code == 403
+    assert client.get(reverse("intake:create_person")).status_code == 403
 
 
 # --- Edit with version check -----------------------------------------------------------------
@@ -382,7 +385,7 @@ def edit_data(person, **overrides):
         "birth_date": person.birth_date.isoformat(),
         "sex": person.sex,
         "email": person.email,
-        "phone": "0700000000",
+        "phone": "0761234567",
         "address": "",
         "status": person.status,
         "digital_autonomy": person.digital_autonomy,
@@ -401,7 +404,7 @@ def test_editing_a_person_saves_the_changes(client, counselor, episode):
 
     assert response.status_code == 302
     person.refresh_from_db()
-    assert (person.phone, person.status) == ("0700000000", "employed")
+    assert (person.phone, person.status) == ("+33 7 61 23 45 67", "employed")
     assert person.status_periods.count() == 1
 
 
@@ -409,7 +412,7 @@ def test_concurrent_edit_shows_a_conflict_and_overwrites_nothing(client, counsel
     person = episode.person
     client.force_login(counselor)
     read_version = person.version
-    people_actions.update_person(
+    case_actions.update_person(
         person, by=colleague, expected_version=read_version, email="nouveau@example.org"
     )
 
@@ -424,7 +427,7 @@ def test_concurrent_edit_shows_a_conflict_and_overwrites_nothing(client, counsel
     assert "nouveau@example.org" in content  # the value saved meanwhile is shown
     person.refresh_from_db()
     assert person.email == "nouveau@example.org"
-    assert person.phone != "0700000000"
+    assert person.phone != "+33 7 61 23 45 67"
 
 
 def test_colleague_cannot_edit_the_disability_recognition(client, colleague, episode):
@@ -542,10 +545,10 @@ def test_an_episode_keeps_its_opening_commune_and_takes_the_first_one_known(coun
     unknown = actions.open_episode(PersonFactory(commune=None), by=counselor, organisation=organisation)
     assert (known.commune_id, unknown.commune_id) == (lille.pk, None)
 
-    people_actions.update_person(
+    case_actions.update_person(
         known.person, by=counselor, expected_version=known.person.version, commune=roubaix
     )
-    people_actions.update_person(
+    case_actions.update_person(
         unknown.person, by=counselor, expected_version=unknown.person.version, commune=roubaix
     )
 

@@ -81,7 +81,9 @@ def test_train_saves_the_model_directory(register_csv, tmp_path):
     ("content", "extra", "message"),
     [
         ("", [], "empty file"),
-        ("a,long_term\n", [], "has a header but no data rows"),
+        ("a,long_term\n", [], "header only, no data row"),
+        ("a,long_term\n1,0\n2,1\n3", [], r"bad.csv:4: truncated last line"),
+        ("a,long_term\n1;0\n2;1\n", [], r"bad.csv:2: wrong delimiter"),
         ("a,long_term\n1,0\n2,1\n3,5\n", [], "target 'long_term' is not binary"),
         ("a,long_term\n1,0\n2,1\n", ["--features", "a,zz"], "unknown feature column 'zz'"),
     ],

@@ -14,10 +14,11 @@ from parcours.stats.labour.rome import find_rome_files, gender_forms, read_rome
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLE = ROOT / "parcours" / "labour" / "fixtures" / "rome_sample"
 ESCO_SAMPLE = ROOT / "parcours" / "labour" / "fixtures" / "esco_sample"
-ROME_DATA_DIR = Path(os.environ.get("ROME_DATA_DIR", ROOT.parent / "shared" / "data" / "rome4"))
+# No default: .ci/run and `make bench` pass ROME_DATA_DIR=../shared/data/rome4 explicitly.
+ROME_DATA_DIR = Path(os.environ.get("ROME_DATA_DIR") or "/nonexistent/ROME_DATA_DIR-unset")
 needs_official = pytest.mark.skipif(
     not (ROME_DATA_DIR / "unix_referentiel_code_rome_v460_utf8.csv").is_file(),
-    reason=f"official ROME 4.0 files not found in {ROME_DATA_DIR} (set ROME_DATA_DIR)",
+    reason=f"official ROME 4.0 files not found (ROME_DATA_DIR={os.environ.get('ROME_DATA_DIR', '')!r})",
 )
 
 

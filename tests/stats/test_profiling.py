@@ -421,8 +421,8 @@ def test_cli_train_writes_the_model_directory(csv_file, tmp_path, capsys):
     ("content", "extra", "message"),
     [
         ("", [], "empty file"),
-        ("a,b,long_term\n", [], "has a header but no data rows"),
-        ('a,b,long_term\n1,2,0\n"3,4,1\n', [], "unreadable CSV"),
+        ("a,b,long_term\n", [], "bad.csv: header only, no data row"),
+        ('a,b,long_term\n1,2,0\n"3,4,1\n', [], "bad.csv:3: truncated file: a quoted field is never closed"),
         (
             "a,b,long_term\n1,2,0\n3,4,2\n5,6,1\n",
             [],

@@ -9,35 +9,34 @@ import logging
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 
-from parcours.cases import actions
+from parcours.cases import access, actions
 from parcours.cases.forms import (
     AddFollowUpMemberForm,
     ChangeIntensityForm,
     ChangeStageForm,
     CloseEpisodeForm,
     HandOverForm,
-    OpenEpisodeForm,
     PlanAppointmentForm,
     RecordContactForm,
     UpdateAppointmentForm,
 )
+from parcours.cases.locking import ConcurrentEditError
 from parcours.cases.models import (
     Appointment,
-    ConcurrentEditError,
     FollowUpMember,
     InvalidTransition,
     SupportEpisode,
 )
+from parcours.cases.views.person import render_person_page
 from parcours.people.models import Consent
-from parcours.people.views import reachable_people, render_person_page
 
 logger = logging.getLogger(__name__)
 
@@ -47,22 +46,8 @@ CONFLICT_MESSAGE = gettext_lazy(
 )
 
 
-def get_episode_for_user(request: HttpRequest, public_id, *, manage: bool = True) -> SupportEpisode:
-    """The episode if the user may see it (else 404); to change it, the user must also work in the
-    episode's organisation (follow-up members of other organisations read only)."""
-    episode = get_object_or_404(
-        SupportEpisode.objects.visible_to(request.user).select_related("person", "organisation", "site"),
-        public_id=public_id,
-    )
-    if manage and (
-        not episode.is_open or episode.organisation_id not in request.user.case_organisation_ids()
-    ):
-        raise PermissionDenied
-    return episode
-
-
 def _auto_id(episode: SupportEpisode, name: str) -> str:
-    # Same ids as the forms of the person page (parcours.people.views._episode_forms).
+    # Same ids as the forms of the person page (parcours.cases.views.person._episode_forms).
     return f"ep{episode.pk}-{name.replace('_', '')}-%s"
 
 
@@ -97,7 +82,7 @@ def _error_text(exc: Exception) -> str:
 
 @require_POST
 def change_stage(request: HttpRequest, public_id) -> HttpResponse:
-    episode = get_episode_for_user(request, public_id)
+    episode = access.episode_for(request.user, public_id, manage=True)
     form = ChangeStageForm(request.POST, episode=episode, auto_id=_auto_id(episode, "stage"))
     if not form.is_valid():
         return _failed(request, episode, "stage", form, "", 400)
@@ -128,7 +113,7 @@ def change_stage(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_POST
 def change_intensity(request: HttpRequest, public_id) -> HttpResponse:
-    episode = get_episode_for_user(request, public_id)
+    episode = access.episode_for(request.user, public_id, manage=True)
     form = ChangeIntensityForm(request.POST, episode=episode, auto_id=_auto_id(episode, "intensity"))
     if not form.is_valid():
         return _failed(request, episode, "intensity", form, "", 400)
@@ -155,7 +140,7 @@ def change_intensity(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_POST
 def hand_over(request: HttpRequest, public_id) -> HttpResponse:
-    episode = get_episode_for_user(request, public_id)
+    episode = access.episode_for(request.user, public_id, manage=True)
     form = HandOverForm(request.POST, episode=episode, auto_id=_auto_id(episode, "hand_over"))
     if not form.is_valid():
         return _failed(request, episode, "hand_over", form, "", 400)
@@ -177,7 +162,7 @@ def hand_over(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_POST
 def close_episode(request: HttpRequest, public_id) -> HttpResponse:
-    episode = get_episode_for_user(request, public_id)
+    episode = access.episode_for(request.user, public_id, manage=True)
     form = CloseEpisodeForm(request.POST, episode=episode, auto_id=_auto_id(episode, "close"))
     if not form.is_valid():
         return _failed(request, episode, "close", form, "", 400)
@@ -199,7 +184,7 @@ def close_episode(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_POST
 def add_follow_up_member(request: HttpRequest, public_id) -> HttpResponse:
-    episode = get_episode_for_user(request, public_id)
+    episode = access.episode_for(request.user, public_id, manage=True)
     form = AddFollowUpMemberForm(request.POST, auto_id=_auto_id(episode, "follow"))
     if (
         form.is_valid()
@@ -220,6 +205,12 @@ def add_follow_up_member(request: HttpRequest, public_id) -> HttpResponse:
             role=form.cleaned_data["role"],
             access_level=form.cleaned_data["access_level"],
         )
+    except PermissionDenied:
+        message = _(
+            "Seul·e le ou la référent·e ou un·e responsable de la structure peut ouvrir les rubriques "
+            "sensibles à un membre du suivi, et personne ne s'ajoute soi-même."
+        )
+        return _failed(request, episode, "follow_up", form, message, 403)
     except ValidationError as exc:
         return _failed(request, episode, "follow_up", form, _error_text(exc), 400)
     has_consent = (
@@ -244,7 +235,7 @@ def add_follow_up_member(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_POST
 def end_follow_up_member(request: HttpRequest, public_id, member_id: int) -> HttpResponse:
-    episode = get_episode_for_user(request, public_id)
+    episode = access.episode_for(request.user, public_id, manage=True)
     member = get_object_or_404(
         FollowUpMember.objects.filter(episode=episode, ended_at__isnull=True), pk=member_id
     )
@@ -257,12 +248,10 @@ def end_follow_up_member(request: HttpRequest, public_id, member_id: int) -> Htt
 def record_contact(request: HttpRequest, public_id) -> HttpResponse:
     # Follow-up members of other organisations record their own exchanges with the person too
     # (collaborative follow-up, R11); the action still guards the sensitive sections.
-    episode = get_episode_for_user(request, public_id, manage=False)
-    if not episode.is_open:
-        raise PermissionDenied
+    episode = access.episode_for(request.user, public_id, open=True)
     form = RecordContactForm(
         request.POST,
-        can_see_sensitive=episode.can_see_sensitive(request.user),
+        can_see_sensitive=access.can_see_sensitive(request.user, episode),
         auto_id=_auto_id(episode, "contact"),
     )
     if not form.is_valid():
@@ -286,7 +275,7 @@ def record_contact(request: HttpRequest, public_id) -> HttpResponse:
 
 @require_POST
 def plan_appointment(request: HttpRequest, public_id) -> HttpResponse:
-    episode = get_episode_for_user(request, public_id)
+    episode = access.episode_for(request.user, public_id, manage=True)
     form = PlanAppointmentForm(request.POST, auto_id=_auto_id(episode, "appointment"))
     if not form.is_valid():
         return _failed(request, episode, "appointment", form, "", 400)
@@ -301,9 +290,9 @@ def plan_appointment(request: HttpRequest, public_id) -> HttpResponse:
 @require_POST
 def update_appointment(request: HttpRequest, public_id, appointment_id: int) -> HttpResponse:
     """Held / missed / cancelled: simple buttons, so errors come back as a message."""
-    episode = get_episode_for_user(request, public_id)
+    episode = access.episode_for(request.user, public_id, manage=True)
     appointment = get_object_or_404(
-        Appointment.objects.visible_to(request.user).filter(episode=episode).select_related("episode"),
+        access.appointments(request.user).filter(episode=episode).select_related("episode"),
         pk=appointment_id,
     )
     form = UpdateAppointmentForm(request.POST)
@@ -331,46 +320,3 @@ def update_appointment(request: HttpRequest, public_id, appointment_id: int) -> 
         return _back(episode)
     messages.success(request, _("Rendez-vous mis à jour."))
     return _back(episode)
-
-
-@require_http_methods(["GET", "POST"])
-def open_episode(request: HttpRequest, person_public_id) -> HttpResponse:
-    """Open an episode for a person already known: found as a duplicate, or whose previous episode
-    with the user's organisation is closed (so no longer visible through visible_to)."""
-    user = request.user
-    if not user.case_organisation_ids():
-        raise Http404  # no case work here: nothing to show, as for any other hidden object
-    person = get_object_or_404(reachable_people(user), public_id=person_public_id)
-    form = OpenEpisodeForm(request.POST or None, user=user, auto_id="episode-%s")
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                actions.open_episode(
-                    person,
-                    by=user,
-                    organisation=data["organisation"],
-                    referent=data.get("referent") or user,
-                    intensity=data["intensity"],
-                    approach=data["approach"],
-                    site=data.get("site"),
-                )
-            except ValidationError as exc:
-                form.add_error(
-                    None,
-                    _("Impossible d'ouvrir l'accompagnement : %(detail)s") % {"detail": _error_text(exc)},
-                )
-            else:
-                messages.success(request, _("Accompagnement ouvert."))
-                return redirect("people:detail", public_id=person.public_id)
-        status = 400
-    else:
-        actions.log_access(person, user=user, route="cases:open_episode")
-    previous = (
-        SupportEpisode.objects.filter(person=person, organisation_id__in=user.case_organisation_ids())
-        .select_related("organisation", "referent")
-        .order_by("-started_on")[:10]
-    )
-    context = {"person": person, "form": form, "previous_episodes": previous}
-    return render(request, "cases/open_episode.html", context, status=status)

@@ -1,7 +1,6 @@
 """ "Mes personnes" (the portfolio) and the contact alerts: lists with a bounded number of queries."""
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import F, OuterRef, Q, Subquery
 from django.http import HttpRequest, HttpResponse
@@ -10,13 +9,9 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from parcours.accounts.models import Role
+from parcours.cases import access
 from parcours.cases.forms import PortfolioFilterForm
-from parcours.cases.models import Appointment, SupportEpisode
-
-
-def _require_case_work(request: HttpRequest) -> None:
-    if not request.user.case_organisation_ids():
-        raise PermissionDenied
+from parcours.cases.models import Appointment
 
 
 def with_next_appointment(queryset):
@@ -31,14 +26,14 @@ def with_next_appointment(queryset):
 def portfolio(request: HttpRequest) -> HttpResponse:
     """The user's open episodes as referent; a manager may widen to all open episodes of the
     organisations they manage ("toute l'équipe")."""
-    _require_case_work(request)
+    access.require_case_work(request.user)
     user = request.user
     managed_org_ids = user.organisation_ids(frozenset({Role.MANAGER}))
     form = PortfolioFilterForm(request.GET or None, is_manager=bool(managed_org_ids))
     if form.is_bound:
         form.is_valid()  # invalid filters are shown with their error and ignored
     team = bool(form.is_bound and form.cleaned_data.get("team") and managed_org_ids)
-    episodes = SupportEpisode.objects.visible_to(user).open()
+    episodes = access.episodes(user).open()
     episodes = (
         episodes.filter(organisation_id__in=managed_org_ids) if team else episodes.filter(referent=user)
     )
@@ -49,6 +44,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         "pk",
     )
     page = Paginator(episodes, settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("page"))
+    access.log_read([episode.person for episode in page], user=user, route="cases:portfolio")
     context = {"form": form, "page": page, "team": team, "today": timezone.localdate()}
     template = "cases/portfolio.html#results" if request.htmx else "cases/portfolio.html"
     return render(request, template, context)
@@ -58,11 +54,11 @@ def portfolio(request: HttpRequest) -> HttpResponse:
 def alerts(request: HttpRequest) -> HttpResponse:
     """People whose last contact is older than their intensity target, oldest overdue first:
     one's own as referent; a manager also sees every overdue episode of the teams they manage."""
-    _require_case_work(request)
+    access.require_case_work(request.user)
     user = request.user
     managed_org_ids = user.organisation_ids(frozenset({Role.MANAGER}))
     today = timezone.localdate()
-    episodes = SupportEpisode.objects.visible_to(user).overdue(today)
+    episodes = access.episodes(user).overdue(today)
     if managed_org_ids:
         episodes = episodes.filter(Q(referent=user) | Q(organisation_id__in=managed_org_ids))
     else:

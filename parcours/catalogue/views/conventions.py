@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
 from parcours.accounts.models import Role
-from parcours.cases.models import ConcurrentEditError
+from parcours.cases.locking import ConcurrentEditError
 from parcours.catalogue import actions
 from parcours.catalogue import taxonomy as tx
 from parcours.catalogue.coverage import svg_positions

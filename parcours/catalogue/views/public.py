@@ -11,11 +11,15 @@ from parcours.catalogue.exchange import iter_export_json
 from parcours.catalogue.forms import PublicSearchForm
 from parcours.catalogue.models import Service, WorkshopSession
 from parcours.catalogue.search import Criteria, search_services
+from parcours.organisations import communes
 
 
 @login_not_required
 def public_search(request: HttpRequest) -> HttpResponse:
-    form = PublicSearchForm(request.GET or None)
+    if request.htmx and request.htmx.trigger_name == "commune":  # suggestions while typing
+        found = communes.suggest(request.GET.get("commune", ""))
+        return render(request, "organisations/_commune_options.html", {"communes": found})
+    form = PublicSearchForm(request.GET or None, suggest_url=request.path)
     matches, page = [], None
     if form.is_bound and form.is_valid():
         data = form.cleaned_data

@@ -14,8 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from parcours.cases.actions import log_access
-from parcours.cases.models import ConcurrentEditError, SupportEpisode
+from parcours.cases import access
+from parcours.cases.locking import ConcurrentEditError
 from parcours.catalogue import actions
 from parcours.catalogue.forms import OutcomeForm, ReferralForm, RefuseForm, VersionForm
 from parcours.catalogue.models import (
@@ -62,14 +62,14 @@ def get_referral_for_user(request: HttpRequest, public_id) -> Referral:
 
 def sides(user, referral: Referral) -> tuple[bool, bool]:
     """(is on the sending side, is on the receiving side)."""
-    sender = SupportEpisode.objects.visible_to(user).filter(pk=referral.episode_id).exists()
+    sender = access.episodes(user).filter(pk=referral.episode_id).exists()
     receiver = referral.receiving_organisation_id in user.case_organisation_ids()
     return sender, receiver
 
 
 def referral_create(request: HttpRequest, public_id, episode_id) -> HttpResponse:
     episode = get_object_or_404(
-        SupportEpisode.objects.visible_to(request.user).open().select_related("person", "organisation"),
+        access.episodes(request.user).open().select_related("person", "organisation"),
         public_id=episode_id,
     )
     if episode.organisation_id not in request.user.case_organisation_ids():
@@ -171,7 +171,7 @@ def referral_detail(request: HttpRequest, public_id) -> HttpResponse:
     referral = get_referral_for_user(request, public_id)
     context = _detail_context(request, referral)
     if context.get("person") or context.get("shared"):
-        log_access(referral.person, user=request.user, route="catalogue:referral_detail")
+        access.log_read(referral.person, user=request.user, route="catalogue:referral_detail")
     return render(request, "catalogue/referral_detail.html", context)
 
 

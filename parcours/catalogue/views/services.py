@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from parcours.accounts.models import Role
-from parcours.cases.actions import log_access
-from parcours.cases.models import ConcurrentEditError, SupportEpisode
+from parcours.cases import access
+from parcours.cases.locking import ConcurrentEditError
 from parcours.catalogue import actions
 from parcours.catalogue.exchange import BadPayload, import_catalogue
 from parcours.catalogue.forms import ImportForm, MatchForm, ServiceForm
@@ -110,13 +110,11 @@ def service_confirm(request: HttpRequest, public_id) -> HttpResponse:
 def match(request: HttpRequest, episode_id) -> HttpResponse:
     """Services for one person of the counselor: by need, distance, public, status and modality."""
     episode = get_object_or_404(
-        SupportEpisode.objects.visible_to(request.user).select_related(
-            "person__commune__parent", "organisation"
-        ),
+        access.episodes(request.user).select_related("person__commune__parent", "organisation"),
         public_id=episode_id,
     )
     person = episode.person
-    log_access(person, user=request.user, route="catalogue:match")
+    access.log_read(person, user=request.user, route="catalogue:match")
     form = MatchForm(request.GET or None)
     matches = []
     if not form.is_bound:
@@ -138,7 +136,14 @@ def match(request: HttpRequest, episode_id) -> HttpResponse:
     return render(
         request,
         template,
-        {"episode": episode, "person": person, "form": form, "matches": matches},
+        {
+            "episode": episode,
+            "person": person,
+            "form": form,
+            "matches": matches,
+            # Followers of another organisation see the services but refer through the referent.
+            "can_refer": episode.is_open and episode.organisation_id in request.user.case_organisation_ids(),
+        },
         status=200 if not form.is_bound or form.is_valid() else 400,
     )
 
@@ -152,7 +157,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             payload = json.load(form.cleaned_data["file"])
-            report = import_catalogue(payload, by=request.user)
+            report = import_catalogue(payload, by=request.user, skip_invalid=True)
         except (ValueError, BadPayload) as exc:
             form.add_error("file", _("Fichier illisible : %(error)s") % {"error": exc})
     return render(request, "catalogue/import.html", {"form": form, "report": report})

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from parcours.cases import access
 from parcours.catalogue import actions
 from parcours.catalogue.forms import RegisterForm, WorkshopSessionForm
 from parcours.catalogue.models import SharedField, WorkshopRegistration, WorkshopSession
@@ -59,7 +60,7 @@ def _labelled_registrations(user, session: WorkshopSession, is_provider: bool) -
         session.registrations.select_related("person", "referral").order_by("registered_at", "pk")
     )
     person_ids = [r.person_id for r in registrations]
-    visible = set(Person.objects.visible_to(user).filter(pk__in=person_ids).values_list("pk", flat=True))
+    visible = set(access.people(user).filter(pk__in=person_ids).values_list("pk", flat=True))
     consented = set(
         Consent.objects.active()
         .filter(
@@ -93,13 +94,16 @@ def workshop_detail(request: HttpRequest, public_id) -> HttpResponse:
     is_provider = session.service.organisation_id in request.user.case_organisation_ids()
     taken = session.registrations.filter(status__in=WorkshopRegistration.HOLDS_PLACE).count()
     waiting = session.registrations.filter(status=WorkshopRegistration.Status.WAITING_LIST).count()
+    rows = _labelled_registrations(request.user, session, is_provider)
+    named = [r.person for r, label in rows if label == r.person.full_name]
+    access.log_read(named, user=request.user, route="catalogue:workshop_detail")
     return render(
         request,
         "catalogue/workshop_detail.html",
         {
             "session": session,
             "is_provider": is_provider,
-            "rows": _labelled_registrations(request.user, session, is_provider),
+            "rows": rows,
             "taken": taken,
             "waiting": waiting,
             "register_form": RegisterForm(people=portfolio_people(request.user)),
@@ -137,7 +141,7 @@ def _registration(request, registration_id: int) -> WorkshopRegistration:
     user = request.user
     if not (
         registration.session.service.organisation_id in user.case_organisation_ids()
-        or Person.objects.visible_to(user).filter(pk=registration.person_id).exists()
+        or access.people(user).filter(pk=registration.person_id).exists()
     ):
         raise Http404
     return registration

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from parcours.accounts.models import Role
-from parcours.cases.models import ConcurrentEditError
+from parcours.cases.locking import ConcurrentEditError
 from parcours.evaluation import actions
 from parcours.evaluation.forms import ExperimentForm, PowerForm
 from parcours.evaluation.models import SMALL_CELL_THRESHOLD, Experiment

@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
-from parcours.accounts.models import Membership, Role
-from parcours.cases.models import ConcurrentEditError
+from parcours.accounts.models import Membership, Role, User
+from parcours.cases.locking import ConcurrentEditError
 from parcours.evaluation import actions, surveys
 from parcours.evaluation.forms import ReplyForm
 from parcours.evaluation.models import SMALL_CELL_THRESHOLD, CounselorReply
@@ -153,7 +153,6 @@ def team_feedback(request: HttpRequest) -> HttpResponse:
     names = dict(
         Membership.objects.filter(organisation=organisation).values_list("user_id", "user__username")
     )
-    from parcours.accounts.models import User
 
     users = {u.pk: u for u in User.objects.filter(pk__in=[r["counselor"] for r in counselors])}
     site_names = dict(organisation.sites.values_list("pk", "name"))

@@ -6,7 +6,7 @@ import re
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
@@ -19,7 +19,9 @@ from parcours.evaluation.reports import (
     published_values,
     side_by_side,
 )
+from parcours.ops.routers import analytics
 from parcours.organisations.models import Organisation
+from parcours.profiling.models import ProfilingModel
 
 PUBLIC_STATUSES = [
     Experiment.Status.REGISTERED,
@@ -29,14 +31,22 @@ PUBLIC_STATUSES = [
 ]
 
 
-def model_cards_url() -> str | None:
-    try:
-        return reverse("profiling:model_card_public")
-    except NoReverseMatch:
-        return None
+def published_model_cards() -> list[dict]:
+    """Model cards are public (no personal data): the active model first, then the others."""
+    models = ProfilingModel.objects.order_by("-is_active", "-created_at", "-pk").only(
+        "version", "created_at", "is_active"
+    )[:20]
+    return [
+        {
+            "model": m,
+            "url": reverse("profiling:model_card_public", kwargs={"version": m.version}),
+        }
+        for m in models
+    ]
 
 
 @login_not_required
+@analytics()  # public figures: the read replica when there is one
 def index(request: HttpRequest) -> HttpResponse:
     indicators = list(Indicator.objects.filter(is_public=True).order_by("code"))
     latest = latest_year_values(dimension=Dimension.ALL, indicator_ids=[i.pk for i in indicators])
@@ -50,7 +60,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "rows": [{"indicator": i, "value": latest.get(i.pk)} for i in indicators],
         "experiments": experiments,
         "organisations": organisations,
-        "model_cards_url": model_cards_url(),
+        "model_cards": published_model_cards(),
         "language": get_language() or "fr",
         "threshold": SMALL_CELL_THRESHOLD,
     }
@@ -58,10 +68,13 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 @login_not_required
+@analytics()  # public figures: the read replica when there is one
 def indicator(request: HttpRequest, code: str) -> HttpResponse:
     indicator = get_object_or_404(Indicator, code=code, is_public=True)
-    versions = list(indicator.versions.order_by("number"))
-    values = published_values(indicator, dimension=Dimension.ALL, granularity=Granularity.QUARTER)
+    versions = list(indicator.versions.filter(activated_at__isnull=False).order_by("number"))
+    values = published_values(
+        indicator, dimension=Dimension.ALL, granularity=Granularity.QUARTER, active_only=True
+    )
     labels, series = side_by_side(values, versions)
     language = get_language() or "fr"
     chart = svg_chart(
@@ -82,6 +95,7 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
         "versions": versions,
         "chart": chart,
         "table": table,
+        "bounds": [v for v in values if v.version.formula_key == "observed_employment"],
         "language": language,
         "threshold": SMALL_CELL_THRESHOLD,
     }
@@ -89,6 +103,7 @@ def indicator(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_not_required
+@analytics()  # public figures: the read replica when there is one
 def indicator_csv_export(request: HttpRequest, code: str) -> HttpResponse:
     indicator = get_object_or_404(Indicator, code=code, is_public=True)
     response = HttpResponse(indicator_csv(indicator), content_type="text/csv; charset=utf-8")
@@ -97,6 +112,7 @@ def indicator_csv_export(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @login_not_required
+@analytics()  # public figures: the read replica when there is one
 def experiment(request: HttpRequest, public_id) -> HttpResponse:
     experiment = get_object_or_404(Experiment.objects.filter(status__in=PUBLIC_STATUSES), public_id=public_id)
     report = experiment.reports.order_by("-number").first()
@@ -109,6 +125,7 @@ def experiment(request: HttpRequest, public_id) -> HttpResponse:
 
 
 @login_not_required
+@analytics()  # public figures: the read replica when there is one
 def report_pdf(request: HttpRequest, public_id, year: str) -> HttpResponse:
     if not re.fullmatch(r"\d{4}", year):
         raise Http404

@@ -20,6 +20,7 @@ from parcours.stats.errors import BadInputError
 from parcours.stats.evaluation.estimate import ADJUSTMENTS, estimate_itt, estimate_late
 from parcours.stats.evaluation.power import METHODS, achieved_power, minimum_detectable_effect, sample_size
 from parcours.stats.evaluation.regression import SE_TYPES
+from parcours.stats.tabular import check_csv
 
 CLI_SE_TYPES = ("classical", "hc2", "cluster", "hc1", "hc0")
 
@@ -90,23 +91,15 @@ def parse_list(text: str | None, option: str) -> list[str]:
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
-    """Read a CSV file; rows are indexed by their line number in the file (header = line 1)."""
-    path = Path(path)
-    if not path.exists():
-        raise BadInputError(f"cannot read {str(path)!r}: no such file")
-    if path.is_dir():
-        raise BadInputError(f"cannot read {str(path)!r}: it is a directory")
+    """Read a CSV file checked by the shared reader (:mod:`parcours.stats.tabular`: UTF-8, every
+    row as wide as the header, no truncation, at least one data row; errors name file and line).
+    Rows are indexed by their line number in the file (header = line 1)."""
+    _, delimiter, _ = check_csv(path)
     try:
-        data = pd.read_csv(path, low_memory=False)
-    except pd.errors.EmptyDataError:
-        raise BadInputError(f"file {str(path)!r} is empty") from None
-    except pd.errors.ParserError as exc:
+        data = pd.read_csv(path, sep=delimiter, encoding="utf-8-sig", low_memory=False)
+    except (pd.errors.ParserError, ValueError) as exc:
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else "parse error"
         raise BadInputError(f"cannot parse CSV {str(path)!r}: {first}") from None
-    except UnicodeDecodeError:
-        raise BadInputError(f"file {str(path)!r} is not UTF-8 text") from None
-    if len(data) == 0:
-        raise BadInputError(f"file {str(path)!r} has no data rows")
     data.index = pd.RangeIndex(2, len(data) + 2, name="line")
     return data
 

@@ -193,3 +193,151 @@ def read_esco_occupations(path: str | Path) -> EscoOccupations:
     issues: list[Issue] = []
     occupations = list(iter_esco_occupations(path, issues))
     return EscoOccupations(occupations=occupations, issues=issues, language=language_of(path))
+
+
+# --------------------------------------------------------------------------- skills and relations
+
+#: conceptType of each concept file of the export and the URI path it must have.
+CONCEPT_KINDS = {
+    "KnowledgeSkillCompetence": "skill",
+    "SkillGroup": "skill",
+    "ISCOGroup": "isco",
+    "Occupation": "occupation",
+}
+CONCEPT_URI = re.compile(r"^http://data\.europa\.eu/esco/(?P<kind>skill|isco|occupation)/[0-9A-Za-z.-]+$")
+RELATION_TYPES = ("essential", "optional")
+
+
+@dataclass(frozen=True, slots=True)
+class EscoConcept:
+    """A skill, skill group or ISCO group of an ESCO export, in one language."""
+
+    uri: str
+    concept_type: str
+    preferred_label: str
+    alt_labels: tuple[str, ...] = ()
+    description: str = ""
+    skill_type: str = ""
+    reuse_level: str = ""
+    code: str = ""
+    language: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class BroaderRelation:
+    """``uri`` (of ``concept_type``) sits under ``broader_uri`` (of ``broader_type``)."""
+
+    uri: str
+    concept_type: str
+    broader_uri: str
+    broader_type: str
+
+
+@dataclass(frozen=True, slots=True)
+class OccupationSkill:
+    """One row of ``occupationSkillRelations.csv``: an occupation needs a skill."""
+
+    occupation_uri: str
+    skill_uri: str
+    relation_type: str
+    skill_type: str = ""
+
+
+def _uri_problem(uri: str, kind: str | None, column: str) -> str | None:
+    match = CONCEPT_URI.match(uri)
+    if not match:
+        return f"{column} {uri!r} is not an ESCO concept URI"
+    if kind is not None and match["kind"] != kind:
+        return f"{column} {uri!r} is not an ESCO {kind} URI"
+    return None
+
+
+def iter_esco_concepts(
+    path: str | Path, concept_types: tuple[str, ...], issues: list[Issue]
+) -> Iterator[EscoConcept]:
+    """Stream the skills (``skills_<lang>.csv``), skill groups (``skillGroups_<lang>.csv``) or
+    ISCO groups (``ISCOGroups_<lang>.csv``) of an export; columns are found by header name, so
+    older exports (fewer columns) and current ones both read. Checks: ``conceptType`` among
+    ``concept_types``, URI form, non-empty preferred label, duplicate URIs."""
+    path = Path(path)
+    language = (re.search(r"_([a-z]{2,3})\.csv$", path.name) or [None, ""])[1]
+    seen: set[str] = set()
+    for line, row in iter_csv(path, REQUIRED_COLUMNS, issues):
+        concept_type = row["conceptType"]
+        uri = row["conceptUri"]
+        problems = []
+        if concept_type not in concept_types:
+            problems.append(f"conceptType {concept_type!r} is not {' or '.join(map(repr, concept_types))}")
+        elif problem := _uri_problem(uri, CONCEPT_KINDS[concept_type], "conceptUri"):
+            problems.append(problem)
+        if uri in seen:
+            problems.append(f"duplicate conceptUri {uri}")
+        if not row["preferredLabel"]:
+            problems.append("empty preferredLabel")
+        if problems:
+            issues.extend(Issue(path.name, line, p) for p in problems)
+            continue
+        seen.add(uri)
+        yield EscoConcept(
+            uri=uri,
+            concept_type=concept_type,
+            preferred_label=row["preferredLabel"],
+            alt_labels=split_labels(row.get("altLabels", "")),
+            description=row.get("description", ""),
+            skill_type=row.get("skillType", ""),
+            reuse_level=row.get("reuseLevel", ""),
+            code=row.get("code", ""),
+            language=language,
+        )
+
+
+def iter_broader_relations(path: str | Path, issues: list[Issue]) -> Iterator[BroaderRelation]:
+    """Stream ``broaderRelationsOccPillar.csv`` / ``broaderRelationsSkillPillar.csv`` (the
+    hierarchies): ``conceptType, conceptUri, broaderType, broaderUri``; URIs checked against the
+    types they claim, a concept never its own parent."""
+    path = Path(path)
+    for line, row in iter_csv(path, ("conceptType", "conceptUri", "broaderUri"), issues):
+        broader_type = row.get("broaderType", "")
+        problems = []
+        for column, type_column, value, kind_name in (
+            ("conceptUri", "conceptType", row["conceptUri"], row["conceptType"]),
+            ("broaderUri", "broaderType", row["broaderUri"], broader_type),
+        ):
+            if kind_name and kind_name not in CONCEPT_KINDS:
+                problems.append(f"{type_column} {kind_name!r} is not an ESCO concept type")
+            elif problem := _uri_problem(value, CONCEPT_KINDS.get(kind_name), column):
+                problems.append(problem)
+        if row["conceptUri"] == row["broaderUri"]:
+            problems.append("a concept cannot be its own broader concept")
+        if problems:
+            issues.extend(Issue(path.name, line, p) for p in problems)
+            continue
+        yield BroaderRelation(row["conceptUri"], row["conceptType"], row["broaderUri"], broader_type)
+
+
+def iter_occupation_skills(path: str | Path, issues: list[Issue]) -> Iterator[OccupationSkill]:
+    """Stream ``occupationSkillRelations.csv``: ``occupationUri, relationType, skillType,
+    skillUri`` (any column order); ``relationType`` is ``essential`` or ``optional``; duplicate
+    (occupation, skill) pairs are reported."""
+    path = Path(path)
+    seen: set[tuple[str, str]] = set()
+    for line, row in iter_csv(path, ("occupationUri", "relationType", "skillUri"), issues):
+        relation = row["relationType"].lower()
+        problems = [
+            p
+            for p in (
+                _uri_problem(row["occupationUri"], "occupation", "occupationUri"),
+                _uri_problem(row["skillUri"], "skill", "skillUri"),
+            )
+            if p
+        ]
+        if relation not in RELATION_TYPES:
+            problems.append(f"relationType {row['relationType']!r} is not essential or optional")
+        key = (row["occupationUri"], row["skillUri"])
+        if key in seen:
+            problems.append(f"duplicate relation {key[0]} -> {key[1]}")
+        if problems:
+            issues.extend(Issue(path.name, line, p) for p in problems)
+            continue
+        seen.add(key)
+        yield OccupationSkill(row["occupationUri"], row["skillUri"], relation, row.get("skillType", ""))

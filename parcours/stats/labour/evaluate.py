@@ -25,18 +25,28 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 from unidecode import unidecode
 
 from parcours.stats.errors import BadInputError
-from parcours.stats.labour.normalise import BaselineCharTfidf, JobTitleNormaliser
+from parcours.stats.labour.esco import EscoOccupation, read_esco_occupations
+from parcours.stats.labour.normalise import (
+    BaselineCharTfidf,
+    JobTitleNormaliser,
+    clean_tokens,
+    semantic_normaliser,
+)
 from parcours.stats.labour.rome import JobTitle, RomeReferential, gender_forms, read_rome
+
+ROME_CODE = re.compile(r"^[A-N]\d{4}$")
 
 # --------------------------------------------------------------------------- metrics
 
@@ -93,6 +103,74 @@ def ranking_metrics(rankings: Sequence[Sequence[str]], truths: Sequence[str]) ->
         "mrr": mean_reciprocal_rank(rankings, truths),
         "n": len(truths),
     }
+
+
+def reciprocal_ranks(rankings: Sequence[Sequence[str]], truths: Sequence[str]) -> np.ndarray:
+    """1 / rank of the true code per query (0 when it is not ranked)."""
+    if len(rankings) != len(truths):
+        raise BadInputError(f"rankings and truths differ in length ({len(rankings)} != {len(truths)})")
+    out = np.zeros(len(truths))
+    for i, (ranking, truth) in enumerate(zip(rankings, truths, strict=True)):
+        ranking = list(ranking)
+        if truth in ranking:
+            out[i] = 1.0 / (ranking.index(truth) + 1)
+    return out
+
+
+def bootstrap_metrics(
+    rankings: Sequence[Sequence[str]],
+    truths: Sequence[str],
+    *,
+    n_resamples: int = 2000,
+    confidence: float = 0.95,
+    random_state: int = 0,
+    baseline: Sequence[Sequence[str]] | None = None,
+) -> dict[str, dict[str, float]]:
+    """acc@1, acc@5 and MRR with percentile bootstrap intervals over queries.
+
+    Parameters
+    ----------
+    rankings, truths
+        Ranked codes per query and the true codes.
+    n_resamples : int, default 2000
+        Bootstrap resamples of the queries (with replacement).
+    confidence : float, default 0.95
+        Coverage of the interval.
+    random_state : int, default 0
+    baseline : sequence of rankings, optional
+        Another method's rankings of the same queries: adds ``"diff_<metric>"`` entries, the
+        paired difference (this method minus the baseline) with its interval, from the same
+        resamples.
+
+    Returns
+    -------
+    dict
+        ``{metric: {"value", "low", "high"}}`` for ``acc@1``, ``acc@5``, ``mrr`` (and the
+        differences), plus ``{"n": {"value": n}}``.
+
+    References
+    ----------
+    Efron, B. and Tibshirani, R. J. (1993). An Introduction to the Bootstrap. Chapman & Hall.
+    """
+    rr = reciprocal_ranks(rankings, truths)
+    if not rr.size:
+        raise BadInputError("no query to score")
+    per_query = {"acc@1": (rr >= 1.0).astype(float), "acc@5": (rr >= 0.2).astype(float), "mrr": rr}
+    if baseline is not None:
+        base = reciprocal_ranks(baseline, truths)
+        base_q = {"acc@1": (base >= 1.0).astype(float), "acc@5": (base >= 0.2).astype(float), "mrr": base}
+        per_query.update({f"diff_{k}": per_query[k] - base_q[k] for k in list(base_q)})
+    rng = np.random.default_rng(random_state)
+    n = rr.size
+    samples = rng.integers(0, n, size=(n_resamples, n))
+    alpha = (1.0 - confidence) / 2.0
+    out: dict[str, dict[str, float]] = {}
+    for name, values in per_query.items():
+        means = values[samples].mean(axis=1)
+        low, high = np.quantile(means, [alpha, 1.0 - alpha])
+        out[name] = {"value": float(values.mean()), "low": float(low), "high": float(high)}
+    out["n"] = {"value": float(n)}
+    return out
 
 
 # --------------------------------------------------------------------------- split and noise
@@ -226,23 +304,60 @@ def add_noise(
     return text
 
 
+def split_esco_labels(
+    occupations: Sequence[EscoOccupation], test_size: float = 0.2, random_state: int = 0
+) -> tuple[tuple[list[str], list[str]], tuple[list[str], list[str]]]:
+    """Hold out ESCO alternative labels: ``((train_labels, train_uris), (test_labels, test_uris))``.
+
+    An occupation's labels are grouped by their cleaned, gender-folded form, so that
+    "régisseur" and "régisseuse" fall together and a held-out title never has its other gender
+    form left in training. The group of the preferred label always stays in training; of the
+    other groups, ``test_size`` are held out per occupation (stochastic rounding); one label per
+    held-out group (the first published) is queried.
+    """
+    if not 0.0 < test_size < 1.0:
+        raise BadInputError(f"test_size must be in (0, 1), got {test_size}")
+    rng = np.random.default_rng(random_state)
+    train: tuple[list[str], list[str]] = ([], [])
+    test: tuple[list[str], list[str]] = ([], [])
+    for occ in sorted(occupations, key=lambda o: o.uri):
+        groups: dict[str, list[str]] = {}
+        for label in occ.labels:
+            groups.setdefault(" ".join(clean_tokens(label, {}, noise=False)), []).append(label)
+        preferred_key = " ".join(clean_tokens(occ.preferred_label, {}, noise=False))
+        keys = [k for k in groups if k != preferred_key]
+        order = rng.permutation(len(keys))
+        n_test = min(int(np.floor(test_size * len(keys) + rng.random())), len(keys))
+        held = {keys[i] for i in order[:n_test]}
+        for key, labels in groups.items():
+            if key in held:
+                test[0].append(labels[0])
+                test[1].append(occ.uri)
+            else:
+                train[0].extend(labels)
+                train[1].extend([occ.uri] * len(labels))
+    return train, test
+
+
 # --------------------------------------------------------------------------- evaluation
 
 
 @dataclass
 class EvaluationResult:
-    """Metrics by method and query set, plus sizes and timings."""
+    """Metrics by method and query set (with bootstrap intervals), plus sizes and timings."""
 
     metrics: dict[str, dict[str, dict[str, float]]]
     n_train_labels: int
     n_test: int
     seconds: dict[str, float] = field(default_factory=dict)
     params: dict[str, object] = field(default_factory=dict)
+    intervals: dict[str, dict[str, dict[str, dict[str, float]]]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, object]:
         """JSON-ready dict."""
         return {
             "metrics": self.metrics,
+            "intervals": self.intervals,
             "n_train_labels": self.n_train_labels,
             "n_test": self.n_test,
             "seconds": self.seconds,
@@ -250,12 +365,20 @@ class EvaluationResult:
         }
 
     def summary(self) -> str:
-        """A plain-text table of the metrics."""
-        lines = [f"held-out appellations: {self.n_test}; training labels: {self.n_train_labels}"]
-        lines.append(f"{'method':<12}{'queries':<8}{'acc@1':>8}{'acc@5':>8}{'MRR':>8}")
+        """A plain-text table of the metrics, with 95 % bootstrap intervals when computed."""
+        task = self.params.get("task", "rome")
+        lines = [f"{task}: {self.n_test} titles queried; training labels: {self.n_train_labels}"]
+        lines.append(f"{'method':<12}{'queries':<10}{'acc@1':>22}{'acc@5':>22}{'MRR':>22}")
         for method, by_set in self.metrics.items():
             for name, m in by_set.items():
-                lines.append(f"{method:<12}{name:<8}{m['acc@1']:>8.3f}{m['acc@5']:>8.3f}{m['mrr']:>8.3f}")
+                box = self.intervals.get(method, {}).get(name, {})
+                cells = []
+                for key in ("acc@1", "acc@5", "mrr"):
+                    if key in box:
+                        cells.append(f"{m[key]:.3f} [{box[key]['low']:.3f}, {box[key]['high']:.3f}]")
+                    else:
+                        cells.append(f"{m[key]:.3f}")
+                lines.append(f"{method:<12}{name:<10}" + "".join(f"{c:>22}" for c in cells))
         return "\n".join(lines)
 
 
@@ -270,6 +393,52 @@ def training_pairs(referential: RomeReferential, titles: Sequence[JobTitle]) -> 
     return labels, codes
 
 
+def _compare(
+    model: JobTitleNormaliser,
+    baseline: BaselineCharTfidf,
+    queries: dict[str, list[str]],
+    truths: list[str],
+    seconds: dict[str, float],
+    n_resamples: int,
+) -> tuple[dict, dict]:
+    """Rank every query set with the baseline, the lexical stages alone and (when fitted) the
+    whole normaliser; metrics and bootstrap intervals (differences against the baseline)."""
+    methods = {"baseline": lambda texts: baseline.query_batch(texts, top=5)}
+    methods["lexical"] = lambda texts: model.query_batch(texts, top=5, semantic=False)
+    if model.semantic_active:
+        methods["semantic"] = lambda texts: model.query_batch(texts, top=5, semantic=True)
+    metrics: dict[str, dict[str, dict[str, float]]] = {}
+    intervals: dict[str, dict[str, dict[str, dict[str, float]]]] = {}
+    base_rankings: dict[str, list[list[str]]] = {}
+    for name, rank in methods.items():
+        metrics[name], intervals[name] = {}, {}
+        for set_name, texts in queries.items():
+            start = time.perf_counter()
+            rankings = [[m.code for m in r] for r in rank(texts)]
+            seconds[f"{name}_{set_name}_query"] = time.perf_counter() - start
+            if name == "baseline":
+                base_rankings[set_name] = rankings
+            metrics[name][set_name] = ranking_metrics(rankings, truths)
+            if n_resamples:
+                intervals[name][set_name] = bootstrap_metrics(
+                    rankings,
+                    truths,
+                    n_resamples=n_resamples,
+                    baseline=None if name == "baseline" else base_rankings[set_name],
+                )
+    return metrics, intervals
+
+
+def _fit_both(model, labels, codes, code_labels, code_texts, seconds):
+    start = time.perf_counter()
+    model.fit(labels, codes, code_labels, code_texts)
+    seconds["normaliser_fit"] = time.perf_counter() - start
+    start = time.perf_counter()
+    baseline = BaselineCharTfidf().fit(labels, codes)
+    seconds["baseline_fit"] = time.perf_counter() - start
+    return baseline
+
+
 def evaluate_rome(
     referential: RomeReferential,
     *,
@@ -277,8 +446,9 @@ def evaluate_rome(
     random_state: int = 0,
     normaliser: JobTitleNormaliser | None = None,
     noise: dict[str, float] | None = None,
+    n_resamples: int = 1000,
 ) -> EvaluationResult:
-    """Held-out evaluation of a normaliser against the char n-gram TF-IDF baseline.
+    """Held-out evaluation on the official ROME appellations, against the char n-gram baseline.
 
     Parameters
     ----------
@@ -289,9 +459,13 @@ def evaluate_rome(
     random_state : int, default 0
         Seed of the split and of the noise.
     normaliser : JobTitleNormaliser, optional
-        Unfitted normaliser to evaluate (default parameters when omitted).
+        Unfitted normaliser to evaluate (:func:`~parcours.stats.labour.normalise.semantic_normaliser` when omitted); its lexical
+        stages alone are reported as ``lexical`` and, when it has a semantic stage, the whole
+        as ``semantic``.
     noise : dict, optional
         Keyword probabilities passed to :func:`add_noise`.
+    n_resamples : int, default 1000
+        Bootstrap resamples for the intervals (0: none).
 
     Returns
     -------
@@ -309,47 +483,140 @@ def evaluate_rome(
     }
     truths = [t.rome_code for t in test]
     seconds: dict[str, float] = {}
-    metrics: dict[str, dict[str, dict[str, float]]] = {}
-    model = normaliser if normaliser is not None else JobTitleNormaliser()
-    methods = {"normaliser": model, "baseline": BaselineCharTfidf()}
-    for name, method in methods.items():
-        start = time.perf_counter()
-        if name == "normaliser":
-            method.fit(labels, codes, code_labels, referential.code_texts())
-        else:
-            method.fit(labels, codes)
-        seconds[f"{name}_fit"] = time.perf_counter() - start
-        metrics[name] = {}
-        for set_name, texts in queries.items():
-            start = time.perf_counter()
-            ranked = method.query_batch(texts, top=5)
-            seconds[f"{name}_{set_name}_query"] = time.perf_counter() - start
-            metrics[name][set_name] = ranking_metrics([[m.code for m in r] for r in ranked], truths)
-    params = {"test_size": test_size, "random_state": random_state, "version": referential.version}
-    return EvaluationResult(metrics, len(labels), len(test), seconds, params)
+    model = normaliser if normaliser is not None else semantic_normaliser()
+    baseline = _fit_both(model, labels, codes, code_labels, referential.code_texts(), seconds)
+    metrics, intervals = _compare(model, baseline, queries, truths, seconds, n_resamples)
+    params = {
+        "task": "rome",
+        "test_size": test_size,
+        "random_state": random_state,
+        "version": referential.version,
+    }
+    return EvaluationResult(metrics, len(labels), len(test), seconds, params, intervals)
+
+
+def evaluate_esco(
+    occupations: Sequence[EscoOccupation],
+    *,
+    test_size: float = 0.2,
+    random_state: int = 0,
+    normaliser: JobTitleNormaliser | None = None,
+    n_resamples: int = 1000,
+) -> EvaluationResult:
+    """Held-out evaluation on ESCO alternative labels (see :func:`split_esco_labels`): fit on the
+    preferred labels and the remaining alternative labels, query the held-out ones as published."""
+    (labels, codes), (test_labels, truths) = split_esco_labels(occupations, test_size, random_state)
+    if not test_labels:
+        raise BadInputError("no ESCO label held out: too few alternative labels for this test_size")
+    code_labels = {o.uri: o.preferred_label for o in occupations}
+    code_texts = {o.uri: o.description for o in occupations if o.description}
+    seconds: dict[str, float] = {}
+    model = normaliser if normaliser is not None else semantic_normaliser()
+    baseline = _fit_both(model, labels, codes, code_labels, code_texts or None, seconds)
+    metrics, intervals = _compare(model, baseline, {"held_out": test_labels}, truths, seconds, n_resamples)
+    params = {"task": "esco", "test_size": test_size, "random_state": random_state}
+    return EvaluationResult(metrics, len(labels), len(test_labels), seconds, params, intervals)
+
+
+def read_labelled_titles(path: str | Path) -> tuple[list[str], list[str]]:
+    """(titles, codes) from a UTF-8 TSV with the header ``title<TAB>rome_code``."""
+    path = Path(path)
+    if not path.is_file():
+        raise BadInputError(f"labelled titles not found: {path}")
+    titles: list[str] = []
+    codes: list[str] = []
+    with path.open(encoding="utf-8") as handle:
+        header = handle.readline().rstrip("\n").split("\t")
+        if header != ["title", "rome_code"]:
+            raise BadInputError(f"{path.name}:1: header must be 'title<TAB>rome_code', got {header}")
+        for line_no, line in enumerate(handle, start=2):
+            fields = line.rstrip("\n").split("\t")
+            if len(fields) != 2 or not fields[0].strip() or not ROME_CODE.match(fields[1]):
+                raise BadInputError(f"{path.name}:{line_no}: expected 'title<TAB>ROME code', got {line!r}")
+            titles.append(fields[0].strip())
+            codes.append(fields[1])
+    if not titles:
+        raise BadInputError(f"{path.name}: no title")
+    return titles, codes
+
+
+def evaluate_titles(
+    referential: RomeReferential,
+    titles: Sequence[str],
+    codes: Sequence[str],
+    *,
+    normaliser: JobTitleNormaliser | None = None,
+    n_resamples: int = 1000,
+) -> EvaluationResult:
+    """Typed titles with known ROME codes (e.g. the hand-written informal set) against models
+    fitted on the whole referential (every fiche label and appellation form)."""
+    unknown = sorted(set(codes) - set(referential.occupations))
+    if unknown:
+        raise BadInputError(f"codes not in the referential: {', '.join(unknown[:5])}")
+    labels, label_codes = referential.label_pairs()
+    code_labels = {o.code: o.label for o in referential.occupations.values()}
+    seconds: dict[str, float] = {}
+    model = normaliser if normaliser is not None else semantic_normaliser()
+    baseline = _fit_both(model, labels, label_codes, code_labels, referential.code_texts(), seconds)
+    metrics, intervals = _compare(model, baseline, {"typed": list(titles)}, list(codes), seconds, n_resamples)
+    return EvaluationResult(metrics, len(labels), len(titles), seconds, {"task": "typed"}, intervals)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     parser = argparse.ArgumentParser(
         prog="python -m parcours.stats.labour.evaluate",
-        description="Held-out evaluation of the job-title normaliser.",
+        description="Held-out evaluation of the job-title normaliser (ROME, ESCO, typed titles).",
     )
-    parser.add_argument("--rome-dir", required=True, help="folder with the official unix_*_utf8.csv files")
+    parser.add_argument("--rome-dir", help="folder with the official unix_*_utf8.csv files")
+    parser.add_argument("--esco-file", help="ESCO occupations_<lang>.csv: held-out alternative labels")
+    parser.add_argument("--titles", help="TSV title<TAB>rome_code of typed titles (needs --rome-dir)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and of the noise")
-    parser.add_argument("--test-size", type=float, default=0.2, help="share of appellations held out")
+    parser.add_argument("--test-size", type=float, default=0.2, help="share of labels held out")
+    parser.add_argument("--lexical", action="store_true", help="no semantic stage (lexical stages only)")
+    parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (0: no intervals)")
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     args = parser.parse_args(argv)
+    if not (args.rome_dir or args.esco_file):
+        parser.error("give --rome-dir, --esco-file or both")
+
+    def model():
+        return JobTitleNormaliser() if args.lexical else semantic_normaliser()
+
+    results: dict[str, EvaluationResult] = {}
     try:
-        referential = read_rome(args.rome_dir)
-        result = evaluate_rome(referential, test_size=args.test_size, random_state=args.seed)
+        if args.rome_dir:
+            referential = read_rome(args.rome_dir)
+            results["rome"] = evaluate_rome(
+                referential,
+                test_size=args.test_size,
+                random_state=args.seed,
+                normaliser=model(),
+                n_resamples=args.resamples,
+            )
+            if args.titles:
+                titles, codes = read_labelled_titles(args.titles)
+                results["typed"] = evaluate_titles(
+                    referential, titles, codes, normaliser=model(), n_resamples=args.resamples
+                )
+        elif args.titles:
+            raise BadInputError("--titles needs --rome-dir")
+        if args.esco_file:
+            occupations = read_esco_occupations(args.esco_file).occupations
+            results["esco"] = evaluate_esco(
+                occupations,
+                test_size=args.test_size,
+                random_state=args.seed,
+                normaliser=model(),
+                n_resamples=args.resamples,
+            )
     except BadInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
+        print(json.dumps({name: r.to_dict() for name, r in results.items()}, indent=2))
     else:
-        print(result.summary())
+        print("\n\n".join(r.summary() for r in results.values()))
     return 0
 
 

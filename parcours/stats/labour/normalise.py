@@ -49,6 +49,11 @@ from sparse_dot_topn import sp_matmul_topn
 from unidecode import unidecode
 
 from parcours.stats.errors import BadInputError
+from parcours.stats.labour.semantic import SemanticIndex, SentenceEncoder, shared_encoder
+
+#: Weight of the semantic stage in the normalisers the project fits (chosen on the tuning
+#: split, see docs/labour.md); ``JobTitleNormaliser()`` alone stays lexical.
+SEMANTIC_WEIGHT = 0.45
 
 # --------------------------------------------------------------------------- text cleaning
 
@@ -184,6 +189,8 @@ GENDER_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("drice", "deur"),
     ("euses", "eur"),
     ("euse", "eur"),
+    ("eures", "eur"),
+    ("eure", "eur"),
     ("ieres", "ier"),
     ("iere", "ier"),
     ("iennes", "ien"),
@@ -204,6 +211,8 @@ GENDER_SUFFIXES: tuple[tuple[str, str], ...] = (
     ("ere", "er"),
     ("ees", "e"),
     ("ee", "e"),
+    ("ointes", "oint"),
+    ("ointe", "oint"),
     ("ales", "al"),
     ("ale", "al"),
     ("ette", "et"),
@@ -417,6 +426,15 @@ class JobTitleNormaliser:
         Short forms -> expansions; defaults to :data:`ABBREVIATIONS`.
     rerank : bool, default True
         False keeps the retrieval score only (for ablations).
+    semantic_weight : float, default 0.0
+        Weight of the semantic stage in the final score (0 switches it off; the project's
+        normalisers use :data:`SEMANTIC_WEIGHT`). Fitting then embeds every label with
+        ``encoder`` and keeps the vectors; a query is embedded once and each code's semantic
+        score (its best label cosine mixed with its centroid cosine) is blended with the lexical
+        score: ``(1 - w) * lexical + w * semantic`` over the union of the lexical candidates and
+        the semantic nearest codes.
+    encoder : SentenceEncoder, optional
+        Sentence embedder of the semantic stage (the packaged multilingual USE by default).
 
     Attributes
     ----------
@@ -454,6 +472,8 @@ class JobTitleNormaliser:
         spelling: bool = True,
         abbreviations: Mapping[str, str] | None = None,
         rerank: bool = True,
+        semantic_weight: float = 0.0,
+        encoder: SentenceEncoder | None = None,
     ):
         self.word_weight = word_weight
         self.char_ngram_range = char_ngram_range
@@ -467,6 +487,8 @@ class JobTitleNormaliser:
         self.spelling = spelling
         self.abbreviations = abbreviations
         self.rerank = rerank
+        self.semantic_weight = semantic_weight
+        self.encoder = encoder
 
     # ---------------------------------------------------------------- fitting
 
@@ -500,7 +522,7 @@ class JobTitleNormaliser:
             raise BadInputError(f"labels and codes differ in length ({len(labels)} != {len(codes)})")
         if not labels:
             raise BadInputError("no label to fit on")
-        for name in ("word_weight", "doc_weight"):
+        for name in ("word_weight", "doc_weight", "semantic_weight"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise BadInputError(f"{name} must be in [0, 1], got {getattr(self, name)}")
         abbreviations = ABBREVIATIONS if self.abbreviations is None else self.abbreviations
@@ -572,7 +594,25 @@ class JobTitleNormaliser:
                 analyzer="word", token_pattern=WORD_PATTERN, sublinear_tf=True, dtype=np.float32
             )
             self.doc_index_t_ = self.doc_vectorizer_.fit_transform([" ".join(d) for d in docs]).T.tocsr()
+        self.semantic_ = None
+        if self.semantic_weight > 0:
+            self.semantic_ = self._fit_semantic(labels, codes, code_index)
         return self
+
+    def _fit_semantic(self, labels: Sequence[str], codes: Sequence[str], code_index: dict[str, int]):
+        """Embed one published label per cleaned form and code (the first seen: for ROME the
+        long "Agent / Agente de ..." form stands for its short, masculine and feminine forms);
+        vectors are kept with the model (float16)."""
+        if self.encoder is None:
+            self.encoder = shared_encoder()
+        firsts: dict[tuple[str, int], str] = {}
+        for label, code in zip(labels, codes, strict=True):
+            key = " ".join(clean_tokens(label, self.abbreviations_, noise=False))
+            if key:
+                firsts.setdefault((key, code_index[str(code)]), str(label))
+        vectors = self.encoder.encode(list(firsts.values()), cache=False)
+        label_codes = np.fromiter((idx for _, idx in firsts), dtype=np.int32, count=len(firsts))
+        return SemanticIndex(vectors, label_codes, len(self.codes_))
 
     def _stack(self, word: sp.spmatrix, char: sp.spmatrix) -> sp.csr_matrix:
         w = np.float32(np.sqrt(self.word_weight))
@@ -591,6 +631,7 @@ class JobTitleNormaliser:
     def __getstate__(self) -> dict:
         state = dict(self.__dict__)
         state.pop("_char_cache_", None)
+        state.pop("_code_position_", None)
         return state
 
     def _check_fitted(self) -> None:
@@ -733,12 +774,17 @@ class JobTitleNormaliser:
             shape=(len(texts), len(vocabulary)),
         )
 
-    def query(self, text: str, top: int = 5) -> list[Match]:
+    def query(self, text: str, top: int = 5, semantic: bool | None = None) -> list[Match]:
         """Best ``top`` codes for one job title, as :class:`Match` (code, label, score)."""
-        return self.query_batch([text], top=top)[0]
+        return self.query_batch([text], top=top, semantic=semantic)[0]
 
     def query_batch(
-        self, texts: Iterable[str], top: int = 5, chunk_size: int = 256, n_threads: int | None = None
+        self,
+        texts: Iterable[str],
+        top: int = 5,
+        chunk_size: int = 256,
+        n_threads: int | None = None,
+        semantic: bool | None = None,
     ) -> list[list[Match]]:
         """Best ``top`` codes for each of many job titles (one sparse product per chunk).
 
@@ -750,6 +796,9 @@ class JobTitleNormaliser:
             Queries per sparse product.
         n_threads : int, optional
             Threads of the sparse top-n product (``sparse_dot_topn``); None runs it sequentially.
+        semantic : bool, optional
+            False skips the semantic stage of a model fitted with one (the ``--fast`` mode);
+            None uses it when the model has it.
 
         Returns
         -------
@@ -764,10 +813,60 @@ class JobTitleNormaliser:
         # a batch file often repeats titles: clean each distinct text once
         cleaned = {t: self.prepare(t, cache) for t in dict.fromkeys(texts)}
         prepared = [cleaned[t] for t in texts]
+        use_semantic = self.semantic_active if semantic is None else (semantic and self.semantic_active)
         out: list[list[Match]] = []
         for start in range(0, len(prepared), chunk_size):
-            out += self._rank_chunk(prepared[start : start + chunk_size], top, n_threads)
+            chunk = prepared[start : start + chunk_size]
+            if not use_semantic:
+                out += self._rank_chunk(chunk, top, n_threads)
+                continue
+            lexical = self._rank_chunk(chunk, max(top, self.semantic_pool), n_threads)
+            out += self._fuse(texts[start : start + chunk_size], lexical, top)
         return out
+
+    #: Lexical candidates per query kept for the fusion with the semantic stage.
+    semantic_pool = 30
+    #: Codes with the nearest label centroids added to them.
+    semantic_nearest = 20
+
+    @property
+    def semantic_active(self) -> bool:
+        """True when the model was fitted with a semantic stage."""
+        return getattr(self, "semantic_", None) is not None and self.semantic_weight > 0
+
+    def _fuse(self, texts: list[str], lexical: list[list[Match]], top: int) -> list[list[Match]]:
+        """Blend the lexical scores with the semantic code scores of the raw texts.
+
+        Candidates are the lexical ones plus the codes whose label centroids are nearest to the
+        query; each scores ``(1 - w) * lexical + w * semantic`` (lexical 0 when the code was not
+        a lexical candidate), so scores stay in [0, 1].
+        """
+        w = self.semantic_weight
+        index = self._code_position
+        lexical_codes = [
+            np.fromiter((index[m.code] for m in r), dtype=np.int64, count=len(r)) for r in lexical
+        ]
+        semantic = self.semantic_.candidate_scores(
+            self.encoder.encode(texts), lexical_codes, self.semantic_nearest
+        )
+        names, display = self.codes_, self.code_labels_
+        out: list[list[Match]] = []
+        for matches, (codes, scores) in zip(lexical, semantic, strict=True):
+            fused = dict(zip(codes.tolist(), (w * scores).tolist(), strict=True))
+            for m in matches:
+                c = index[m.code]
+                fused[c] = fused.get(c, 0.0) + (1.0 - w) * m.score
+            # an empty query (no lexical candidate, a zero vector) stays empty
+            ranked = sorted((c for c, v in fused.items() if v > 0), key=lambda c: (-fused[c], c))[:top]
+            out.append([Match(names[c], display[names[c]], round(fused[c], 6)) for c in ranked])
+        return out
+
+    @property
+    def _code_position(self) -> dict[str, int]:
+        position = self.__dict__.get("_code_position_")
+        if position is None:
+            position = self.__dict__["_code_position_"] = {c: i for i, c in enumerate(self.codes_)}
+        return position
 
     # ---------------------------------------------------------------- persistence
 
@@ -785,6 +884,13 @@ class JobTitleNormaliser:
         if not isinstance(obj, cls):
             raise BadInputError(f"{path} does not hold a {cls.__name__}")
         return obj
+
+
+def semantic_normaliser(encoder: SentenceEncoder | None = None, **params) -> JobTitleNormaliser:
+    """The job-title normaliser the project fits: the lexical stages plus the semantic stage
+    (weight :data:`SEMANTIC_WEIGHT`; the process's shared encoder unless one is given)."""
+    params.setdefault("semantic_weight", SEMANTIC_WEIGHT)
+    return JobTitleNormaliser(encoder=encoder, **params)
 
 
 def baseline_char_tfidf(labels: Sequence[str], codes: Sequence[str]) -> BaselineCharTfidf:

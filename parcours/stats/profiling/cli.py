@@ -30,6 +30,7 @@ from parcours.stats.errors import BadInputError
 from parcours.stats.profiling.card import json_ready
 from parcours.stats.profiling.models import ProfilingModel
 from parcours.stats.profiling.persistence import save_model
+from parcours.stats.tabular import check_csv
 
 EXIT_BAD_INPUT = 2
 _DELIMITERS = (",", ";", "\t", "|")
@@ -45,48 +46,19 @@ def split_list(value: str | None, option: str = "--features") -> list[str] | Non
     return items
 
 
-def _sniff_delimiter(first_line: str) -> str:
-    counts = {d: first_line.count(d) for d in _DELIMITERS}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] > 0 else ","
-
-
 def read_table(path: str | Path) -> pd.DataFrame:
     """Read a CSV file (delimiter , ; tab or | detected from the header) into a DataFrame.
 
-    Raises
-    ------
-    BadInputError
-        Missing or unreadable file, empty file, header without data rows, malformed CSV.
+    The shared reader (:mod:`parcours.stats.tabular`) checks it first: UTF-8, no binary data,
+    every row as wide as the header, no truncated last line, at least one data row; each failure
+    is a ``BadInputError`` naming the file and line.
     """
-    path = Path(path)
-    if not path.exists():
-        raise BadInputError(f"cannot read '{path}': no such file")
-    if path.is_dir():
-        raise BadInputError(f"cannot read '{path}': it is a directory")
+    _, delimiter, _ = check_csv(path)
     try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            first = handle.readline()
-    except UnicodeDecodeError as exc:
-        raise BadInputError(
-            f"unreadable CSV '{path}': not UTF-8 text ({exc.reason} at byte {exc.start})"
-        ) from exc
-    except OSError as exc:
-        raise BadInputError(f"cannot read '{path}': {exc.strerror}") from exc
-    if not first.strip():
-        raise BadInputError(f"empty file '{path}': no header and no data rows")
-    try:
-        frame = pd.read_csv(path, sep=_sniff_delimiter(first), encoding="utf-8-sig", low_memory=False)
-    except pd.errors.EmptyDataError as exc:
-        raise BadInputError(f"empty file '{path}': no header and no data rows") from exc
-    except (pd.errors.ParserError, csv.Error, UnicodeDecodeError, ValueError) as exc:
+        frame = pd.read_csv(path, sep=delimiter, encoding="utf-8-sig", low_memory=False)
+    except (pd.errors.ParserError, csv.Error, ValueError) as exc:
         reason = " ".join(str(exc).split())
         raise BadInputError(f"unreadable CSV '{path}': {reason}") from exc
-    if len(frame) == 0:
-        raise BadInputError(f"file '{path}' has a header but no data rows")
-    duplicated = [c for c in frame.columns if str(c).endswith(".1") and str(c)[:-2] in frame.columns]
-    if duplicated:
-        raise BadInputError(f"file '{path}' has duplicated column '{str(duplicated[0])[:-2]}'")
     return frame
 
 

@@ -425,6 +425,7 @@ class ProfilingModel:
             "auc_lightgbm": self.comparison_.auc_b,
             "auc_gain": gain,
             "auc_gain_ci": [lower, upper],
+            "min_auc_gain": self.min_auc_gain,
             "n_boot": self.n_boot,
             "rule_met": rule_met,
             "forced": self.force_model,

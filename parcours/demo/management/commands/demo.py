@@ -7,9 +7,11 @@ from django.db import connection
 from tqdm import tqdm
 
 from parcours.demo import reference as ref
-from parcours.demo.extras import build_extras
+from parcours.demo.extras import STEPS, build_extras
 from parcours.demo.loader import delete_case_data, load_demo
+from parcours.demo.portal import DEMO_PERSON_DESCRIPTION, DEMO_PERSON_LOGIN
 from parcours.people.models import Person
+from parcours.portal.models import PersonAccount
 
 # Above this size the demo is a load for benchmarks: the extras (catalogue, offers, experiment,
 # indicators, profiling) are built for territories people browse.
@@ -73,7 +75,7 @@ class Command(BaseCommand):
         with tqdm(total=people, unit=" pers.", file=sys.stderr, disable=verbosity == 0, desc="démo") as bar:
             result = load_demo(people=people, seed=seed, progress=bar.update)
         if not options["skip_extras"] and people <= EXTRAS_MAX_PEOPLE:
-            steps = tqdm(total=7, file=sys.stderr, disable=verbosity == 0, desc="compléments")
+            steps = tqdm(total=STEPS, file=sys.stderr, disable=verbosity == 0, desc="compléments")
             with steps:
 
                 def report(message: str) -> None:
@@ -90,9 +92,10 @@ class Command(BaseCommand):
             )
             for label, count in result.rows.items():
                 self.stdout.write(f"  {label:<28} {count:>12,}".replace(",", " "))
-            self._print_logins()
 
     def _print_logins(self) -> None:
         self.stdout.write(f"Comptes de démonstration (mot de passe « {ref.DEMO_PASSWORD} ») :")
         for login in ref.DEMO_LOGINS:
             self.stdout.write(f"  {login.username:<16} {login.description}")
+        if PersonAccount.objects.filter(login=DEMO_PERSON_LOGIN).exists():
+            self.stdout.write(f"  {DEMO_PERSON_LOGIN:<16} {DEMO_PERSON_DESCRIPTION}")

@@ -8,57 +8,57 @@
   admin. --replace deletes the existing rules first.
 """
 
-import json
 from pathlib import Path
 
 from django.core.exceptions import ValidationError
-from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
+from parcours.cli import AreaCommand, BadInput
 from parcours.diagnosis.loader import QUESTIONNAIRE_DIR, load_questionnaires
 from parcours.diagnosis.models import OrientationRule
 from parcours.diagnosis.questionnaire import QuestionnaireError
+from parcours.stats.tabular import read_json
 
-EXIT_BAD_INPUT = 2
 RULES_FILE = Path(__file__).resolve().parents[2] / "orientation_rules.json"
 RULE_FIELDS = {f.name for f in OrientationRule._meta.get_fields()} - {"id", "updated_at"}
 
 
-class Command(BaseCommand):
+class Command(AreaCommand):
     help = "Diagnosis data: load questionnaire versions and the default orientation rules."
 
-    def add_arguments(self, parser):
-        sub = parser.add_subparsers(dest="action", required=True)
-        questionnaires = sub.add_parser("load-questionnaires", help="load the questionnaire JSON files")
+    def add_verbs(self):
+        questionnaires = self.verb("load-questionnaires", "load the questionnaire JSON files", json=True)
         questionnaires.add_argument("--dir", type=Path, default=QUESTIONNAIRE_DIR)
-        questionnaires.add_argument("--json", action="store_true", help="print one JSON document")
-        rules = sub.add_parser("load-orientation-rules", help="fill the orientation rules table")
+        rules = self.verb("load-orientation-rules", "fill the orientation rules table", json=True)
         rules.add_argument("--file", type=Path, default=RULES_FILE)
         rules.add_argument("--replace", action="store_true", help="delete the existing rules first")
-        rules.add_argument("--json", action="store_true", help="print one JSON document")
 
     def handle(self, *args, **options):
         try:
-            if options["action"] == "load-questionnaires":
-                result = load_questionnaires(options["dir"]).as_dict()
-            else:
-                result = self.load_rules(options["file"], replace=options["replace"])
+            super().handle(*args, **options)
         except (QuestionnaireError, ValidationError, OSError, ValueError) as exc:
             message = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-            raise CommandError(message, returncode=EXIT_BAD_INPUT) from exc
-        if options["json"]:
-            self.stdout.write(json.dumps(result, ensure_ascii=False))
-        else:
-            for key, value in result.items():
-                self.stdout.write(
-                    f"{key}: {', '.join(map(str, value)) if isinstance(value, list) else value}"
-                )
+            raise BadInput(message) from exc
+
+    def emit(self, result):
+        if self.options["json"]:
+            return super().emit(result)
+        for key, value in result.items():
+            self.stdout.write(f"{key}: {', '.join(map(str, value)) if isinstance(value, list) else value}")
+        return None
+
+    def verb_load_questionnaires(self, options):
+        return load_questionnaires(options["dir"]).as_dict()
+
+    def verb_load_orientation_rules(self, options):
+        return self.load_rules(options["file"], replace=options["replace"])
 
     @transaction.atomic
     def load_rules(self, path: Path, *, replace: bool) -> dict:
-        rows = json.loads(path.read_text(encoding="utf-8"))
-        if not isinstance(rows, list):
-            raise ValueError(f"{path.name}: expected a list of rules")
+        """All or nothing: one transaction, rolled back by the first invalid rule."""
+        rows = read_json(path, name=path.name)
+        if not isinstance(rows, list) or not rows:
+            raise BadInput(f"{path.name}: expected a non-empty list of rules")
         if replace:
             OrientationRule.objects.all().delete()
         elif OrientationRule.objects.exists():
@@ -67,13 +67,15 @@ class Command(BaseCommand):
                 "skipped": "the table already has rules (edit them in the admin, or --replace)",
             }
         for index, row in enumerate(rows):
+            if not isinstance(row, dict):
+                raise BadInput(f"{path.name}: rule {index}: expected an object")
             unknown = set(row) - RULE_FIELDS
             if unknown:
-                raise ValueError(f"{path.name}: rule {index}: unknown fields {sorted(unknown)}")
+                raise BadInput(f"{path.name}: rule {index}: unknown fields {sorted(unknown)}")
             rule = OrientationRule(**row)
             try:
                 rule.full_clean()
             except ValidationError as exc:
-                raise ValueError(f"{path.name}: rule {index}: {exc.message_dict}") from exc
+                raise BadInput(f"{path.name}: rule {index}: {exc.message_dict}") from exc
             rule.save()
         return {"created": len(rows)}
