@@ -299,6 +299,13 @@ HTML_RULES: dict[str, Rule] = {
     "portal:send_observations": Rule(PERSON, lambda ctx: {"observations": "J'étais malade"}),
     "portal:appeal": Rule(PERSON, lambda ctx: {"reasons": "Je conteste"}),
     "portal:checkins": Rule(PERSON),
+    "portal:self_diagnosis": Rule(PERSON),
+    "portal:start_self_diagnosis": Rule(PERSON, lambda ctx: {"episode": str(ctx["episode"].public_id)}),
+    "portal:self_diagnosis_section": Rule(PERSON),
+    "portal:self_diagnosis_send": Rule(PERSON),
+    "portal:occupations": Rule(PERSON),
+    "portal:occupation": Rule(PERSON),
+    "portal:offers": Rule(PERSON),
     "portal:answer_checkin": Rule(PERSON, lambda ctx: {"still_employed": "yes"}),
     "portal:threads": Rule(PERSON),
     "portal:thread": Rule(PERSON),
@@ -996,7 +1003,7 @@ def world(
     load_shipped_questionnaire()
     diagnosis = diagnosis_actions.start_diagnosis(episode, by=counselor)
     action = diagnosis_actions.add_action(episode, by=counselor, goal="Préparer un entretien")
-    _invitation, self_token = diagnosis_actions.create_self_diagnosis_invitation(episode, by=counselor)
+    invitation, self_token = diagnosis_actions.create_self_diagnosis_invitation(episode, by=counselor)
     obligations_actions.agree_obligations(episode, by=counselor, activity_hours_per_week=15)
     procedure = obligations_actions.record_breach(
         episode,
@@ -1039,6 +1046,7 @@ def world(
         "diagnosis": diagnosis,
         "action": action,
         "self_token": self_token,
+        "self_diagnosis": invitation.diagnosis,
         "checkin": checkin,
         "rights_request": rights_request,
         "procedure": procedure,
@@ -1099,6 +1107,8 @@ def _html_kwargs(name: str, pattern: URLPattern, ctx) -> dict:
             kwargs[key] = "not-a-token" if dead else ctx["self_token"]
         elif key == "verb" and name.startswith("obligations:"):
             kwargs[key] = "abandon"
+        elif key == "diagnosis_id" and name.startswith("portal:"):
+            kwargs[key] = ctx["self_diagnosis"].public_id  # the person's own draft
         elif key in HTML_PARAMETERS:
             obj, attribute = HTML_PARAMETERS[key]
             kwargs[key] = getattr(ctx[obj], attribute)
@@ -1293,6 +1303,8 @@ def _is_write(name: str) -> bool:
     }
     reads |= {"portal:franceconnect_start", "portal:franceconnect_callback"}
     reads |= {"portal:threads", "portal:thread", "portal:attachment", "portal:obligations", "portal:checkins"}
+    reads |= {f"portal:{n}" for n in ("self_diagnosis", "self_diagnosis_section", "self_diagnosis_send")}
+    reads |= {"portal:occupations", "portal:occupation", "portal:offers"}
     reads |= {
         "portal:threads",
         "portal:thread",
@@ -1347,8 +1359,17 @@ def test_api_route_access(client, world, operation, persona):
         assert str(world["person"].public_id) not in response.content.decode()
 
 
+# Public reference data shown inside the portal: not an object of any person.
+PORTAL_REFERENCE_PAGES = {"portal:occupation"}
+
+
 @pytest.mark.parametrize(
-    "name", sorted(n for n, p in _html_routes().items() if n.startswith("portal:") and p.pattern.converters)
+    "name",
+    sorted(
+        n
+        for n, p in _html_routes().items()
+        if n.startswith("portal:") and p.pattern.converters and n not in PORTAL_REFERENCE_PAGES
+    ),
 )
 def test_person_gets_404_for_another_persons_objects(client, world, name):
     """Another person, logged in to their own space, names the ids of `person`'s objects."""

@@ -39,7 +39,7 @@ ALLOWED: dict[str, set[str]] = {
     "obligations": BASE | {"messaging", "cases", "diagnosis", "catalogue", "evaluation", "outcomes"},
     "intake": BASE | {"cases", "profiling", "evaluation", "outcomes"},
     "portal": BASE
-    | {"messaging", "agenda", "conversations", "cases", "diagnosis", "catalogue", "labour"}
+    | {"messaging", "agenda", "conversations", "cases", "diagnosis", "catalogue", "labour", "market"}
     | {"obligations", "outcomes", "intake"},
     # retention, anonymisation, the person's rights, encryption keys, backups: reaches every case app
     "privacy": BASE

@@ -140,7 +140,9 @@ def _section_or_404(diagnosis: Diagnosis, index: int) -> dict:
     return sections[index - 1]
 
 
-def _fill(request, diagnosis: Diagnosis, index: int, *, by, urls, base: str, can_see_sensitive: bool):
+def fill_section_page(
+    request, diagnosis: Diagnosis, index: int, *, by, urls, base: str, can_see_sensitive: bool
+):
     """Shared by the counselor and the self-diagnosis pages. `urls(index)` gives the URL of a
     section; index len+1 is the review page."""
     section = _section_or_404(diagnosis, index)
@@ -213,7 +215,7 @@ def fill_section(request: HttpRequest, public_id, diagnosis_id, index: int) -> H
     if request.method == "GET":
         access.log_read(episode.person, user=request.user, route="diagnosis:fill_section")
     can_see = access.can_see_sensitive(request.user, episode)
-    return _fill(
+    return fill_section_page(
         request, diagnosis, index, by=request.user, urls=urls, base=STAFF_BASE, can_see_sensitive=can_see
     )
 
@@ -598,7 +600,9 @@ def self_section(request: HttpRequest, token: str, index: int) -> HttpResponse:
             return reverse("diagnosis:self_submit", kwargs={"token": token})
         return reverse("diagnosis:self_section", kwargs={"token": token, "index": i})
 
-    return _fill(request, diagnosis, index, by=None, urls=urls, base=SELF_BASE, can_see_sensitive=True)
+    return fill_section_page(
+        request, diagnosis, index, by=None, urls=urls, base=SELF_BASE, can_see_sensitive=True
+    )
 
 
 @login_not_required

@@ -287,6 +287,30 @@ def update_own_action(action, *, person: Person, done: bool | None = None, note:
     return action
 
 
+def start_self_diagnosis(episode, *, person: Person):
+    """A self-diagnosis draft on one of the person's open episodes (the one in progress, if any)."""
+    from parcours.diagnosis.actions import start_diagnosis
+    from parcours.diagnosis.models import Diagnosis
+
+    draft = Diagnosis.objects.filter(episode=episode, by_person=True, status=Diagnosis.Status.DRAFT).first()
+    return draft or start_diagnosis(episode, by=None, by_person=True)
+
+
+def send_self_diagnosis(diagnosis, *, person: Person):
+    """The answers go to the file (barriers, skills, digital autonomy derived as for the counselor's
+    questionnaire) and the referent is told, without the answers in the e-mail."""
+    from parcours.diagnosis.actions import complete_diagnosis
+
+    diagnosis = complete_diagnosis(diagnosis, by=None)
+    _tell_staff(
+        [diagnosis.episode.referent],
+        kind=OutboundMessage.Kind.OTHER,
+        subject="[Parcours] Autodiagnostic envoyé par la personne",
+        body=f"Une personne que vous accompagnez a envoyé son autodiagnostic.\n\n{_person_link(person)}",
+    )
+    return diagnosis
+
+
 def cancel_own_appointment(appointment, *, person: Person):
     """Cancel within the organisation's notice (parcours.agenda); the slot is freed and the
     counselor told."""

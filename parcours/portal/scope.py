@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 
 from parcours.cases import access
 from parcours.catalogue.models import Referral
-from parcours.diagnosis.models import Action
+from parcours.diagnosis.models import Action, Diagnosis
 from parcours.people.models import Person
 
 own_episodes = access.own_episodes
@@ -19,6 +19,11 @@ own_contacts = access.own_contacts
 
 def own_actions(person: Person) -> QuerySet:
     return Action.objects.filter(plan__episode__in=access.own_episodes(person))
+
+
+def own_diagnoses(person: Person) -> QuerySet:
+    """The self-diagnoses of the person (those a counselor fills with them are not theirs to edit)."""
+    return Diagnosis.objects.filter(episode__in=access.own_episodes(person), by_person=True)
 
 
 def own_referrals(person: Person) -> QuerySet:

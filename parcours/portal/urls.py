@@ -1,6 +1,6 @@
 from django.urls import path
 
-from parcours.portal.views import after_hire, booking, conversations, franceconnect, login, pages
+from parcours.portal.views import after_hire, booking, conversations, explore, franceconnect, login, pages
 
 app_name = "portal"
 
@@ -37,6 +37,19 @@ urlpatterns = [
     path("engagements/<int:procedure_id>/recours/", after_hire.appeal, name="appeal"),
     path("suivi-emploi/", after_hire.checkins, name="checkins"),
     path("suivi-emploi/<int:checkin_id>/", after_hire.answer_checkin, name="answer_checkin"),
+    path("autodiagnostic/", explore.self_diagnosis, name="self_diagnosis"),
+    path("autodiagnostic/commencer/", explore.start_self_diagnosis, name="start_self_diagnosis"),
+    path(
+        "autodiagnostic/<uuid:diagnosis_id>/<int:index>/",
+        explore.self_diagnosis_section,
+        name="self_diagnosis_section",
+    ),
+    path(
+        "autodiagnostic/<uuid:diagnosis_id>/envoyer/", explore.self_diagnosis_send, name="self_diagnosis_send"
+    ),
+    path("metiers/", explore.occupations, name="occupations"),
+    path("metiers/<str:rome_code>/", explore.occupation, name="occupation"),
+    path("offres/", explore.offers, name="offers"),
     path("mes-donnees/", pages.my_data, name="my_data"),
     path("mes-donnees.json", pages.my_data_json, name="my_data_json"),
     path("mes-donnees.pdf", pages.my_data_pdf, name="my_data_pdf"),

@@ -61,7 +61,7 @@ SCRUBBED: list[tuple[type[Model], str, tuple[str, ...]]] = [
     (OutboundMessage, "person", ("to", "subject", "body", "last_error")),
     (Thread, "episode__person", ("subject",)),
     (Message, "thread__episode__person", ("author_label", "body")),
-    (EmploymentOutcome, "episode__person", ("job_title", "siret", "employer_name")),
+    (EmploymentOutcome, "episode__person", ("job_title", "siret", "employer_name", "employer_email")),
     (Obligation, "episode__person", ("other",)),
     (
         SanctionProcedure,

@@ -6,6 +6,7 @@ link from `/` and check that (1) no link leads to a page that refuses the user (
 """
 
 import contextlib
+import datetime
 import re
 from collections import deque
 from html import unescape
@@ -13,9 +14,12 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.urls import Resolver404, resolve, reverse
+from django.utils import timezone
 
 from parcours.accounts.models import Role
+from parcours.cases.actions import plan_appointment
 from tests.accounts.factories import member
+from tests.portal.factories import log_in_person
 from tests.test_authorisation_matrix import HTML_RULES, _html_kwargs, _html_routes, _is_write
 
 # Pages reached by other means than a link of the staff interface.
@@ -45,13 +49,13 @@ def _links(content: str) -> list[str]:
     return [unescape(h) for h in re.findall(r'<a [^>]*href="([^"#]*)', content)]
 
 
-def crawl(client) -> tuple[set[str], list[tuple[str, str, int]]]:
-    """Breadth-first from `/`: url names reached, and the links that answered 4xx/5xx."""
+def crawl(client, start: str = "/") -> tuple[set[str], list[tuple[str, str, int]]]:
+    """Breadth-first from `start`: url names reached, and the links that answered 4xx/5xx."""
     reached: set[str] = set()
     per_route: dict[str, int] = {}
     bad: list[tuple[str, str, int]] = []
-    seen = {"/"}
-    queue = deque([("/", "(start)")])
+    seen = {start}
+    queue = deque([(start, "(start)")])
     while queue:
         url, source = queue.popleft()
         response = client.get(url, follow=True)
@@ -111,6 +115,20 @@ def test_every_page_a_role_may_open_is_reachable_by_links_and_no_link_is_refused
     missing = sorted(allowed - reached)
     assert not bad, f"{persona}: links answering an error (url, page linking it, status): {bad}"
     assert not missing, f"{persona}: pages reachable only by typing the URL: {missing}"
+
+
+def test_every_page_of_the_persons_space_is_reachable_by_links(client, world):
+    """The person, logged in to /moi/, reaches by clicking every page of their space that answers
+    200 when typed (self-diagnosis, occupations and offers included), and no link fails."""
+    soon = timezone.now() + datetime.timedelta(days=3)  # the world's appointment is past: no .ics link
+    plan_appointment(world["episode"], by=world["users"]["referent"], scheduled_at=soon, channel="phone")
+    log_in_person(client, world["account"])
+    reached, bad = crawl(client, start=reverse("portal:home"))
+    allowed = {name for name in _pages_allowed(client, world) if name.startswith("portal:")}
+    assert {"portal:self_diagnosis_section", "portal:occupation", "portal:offers"} <= allowed
+    missing = sorted(allowed - reached)
+    assert not bad, f"person: links answering an error (url, page linking it, status): {bad}"
+    assert not missing, f"person: pages reachable only by typing the URL: {missing}"
 
 
 def test_the_crawl_covers_every_page_of_the_matrix():
