@@ -7,7 +7,7 @@ to book."""
 
 import datetime
 
-from django.db.models import Exists, OuterRef
+from django.db.models import Count, Exists, OuterRef
 from django.utils import timezone
 
 from parcours.agenda import actions as agenda_actions
@@ -71,6 +71,7 @@ def build_demo_person_account() -> PersonAccount | None:
         episode.person, by=episode.referent, login=DEMO_PERSON_LOGIN, password=ref.DEMO_PASSWORD
     )
     publish_demo_availability(episode)
+    ensure_demo_career_project(episode)
     # Yesterday at 17:00, not "now": the messages count as contacts, and two loads with the same
     # seed on the same day must give the same contact log (tests/demo: same seed, same data).
     moment = timezone.make_aware(
@@ -89,6 +90,30 @@ def build_demo_person_account() -> PersonAccount | None:
     with clock.at(moment + datetime.timedelta(minutes=40)):
         conversations.post_message(thread, by=None, body="Merci, je regarde les créneaux ce soir.")
     return account
+
+
+def ensure_demo_career_project(episode: SupportEpisode) -> None:
+    """The person's own offers page (/moi/offres/) needs a target occupation: when the case work
+    gave the episode none, the referent adds the occupation with the most demo offers."""
+    from parcours.labour import actions as labour_actions
+    from parcours.labour.models import CareerProject, Occupation, TargetOccupation
+    from parcours.market.models import JobOffer
+
+    if TargetOccupation.objects.filter(project__episode=episode).exists():
+        return
+    busiest = (
+        JobOffer.objects.matchable()
+        .values("rome_code")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "rome_code")
+        .first()
+    )
+    occupation = busiest and Occupation.objects.active().filter(rome_code=busiest["rome_code"]).first()
+    if occupation is None:
+        return  # no ROME sample or no offers loaded
+    project = CareerProject.objects.filter(episode=episode).first()
+    project = project or labour_actions.start_career_project(episode, by=episode.referent)
+    labour_actions.add_target_occupation(project, by=episode.referent, occupation=occupation)
 
 
 # conseillere's weekly hours: mornings on site, Wednesday afternoon by video.
