@@ -198,6 +198,16 @@ def fill_section_page(
     return render(request, "diagnosis/section.html", context, status=status)
 
 
+def review_context(diagnosis: Diagnosis, section_url) -> dict:
+    """The person's answers before sending, with a link back to each section (`section_url(i)`).
+    Shared by the one-time link and the person's space."""
+    rendered = diagnosis.rendered(True)
+    return {
+        "rendered": rendered,
+        "review_links": [(title, section_url(i)) for i, (title, _rows) in enumerate(rendered, 1)],
+    }
+
+
 @require_http_methods(["GET", "POST"])
 def fill_section(request: HttpRequest, public_id, diagnosis_id, index: int) -> HttpResponse:
     episode = _manage_episode(request, public_id)
@@ -621,10 +631,8 @@ def self_submit(request: HttpRequest, token: str) -> HttpResponse:
         logger.info("diagnosis=%s self-completed invitation=%s", diagnosis.pk, invitation.pk)
         context = {"organisation": invitation.episode.organisation, "plan_actions": _self_plan(invitation)}
         return render(request, "diagnosis/self_done.html", context)
-    context = {
-        "token": token,
-        "rendered": diagnosis.rendered(True),
-        "total": len(q.sections(diagnosis.definition)),
-        "organisation": invitation.episode.organisation,
-    }
+    context = review_context(
+        diagnosis, lambda i: reverse("diagnosis:self_section", kwargs={"token": token, "index": i})
+    )
+    context["organisation"] = invitation.episode.organisation
     return render(request, "diagnosis/self_review.html", context)

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from parcours.diagnosis import questionnaire as q
 from parcours.diagnosis.models import Diagnosis
-from parcours.diagnosis.views import fill_section_page
+from parcours.diagnosis.views import fill_section_page, review_context
 from parcours.labour.forms import OccupationSearchForm
 from parcours.labour.models import JobTitle, Occupation
 from parcours.labour.normalising import search_occupations
@@ -105,11 +105,12 @@ def self_diagnosis_send(request: HttpRequest, diagnosis_id) -> HttpResponse:
         else:
             messages.success(request, _("Vos réponses sont envoyées. Votre conseiller·ère est prévenu·e."))
         return redirect("portal:self_diagnosis")
-    context = {
-        "diagnosis": diagnosis,
-        "rendered": diagnosis.rendered(True),
-        "total": len(q.sections(diagnosis.definition)),
-    }
+    context = review_context(
+        diagnosis,
+        lambda i: reverse(
+            "portal:self_diagnosis_section", kwargs={"diagnosis_id": diagnosis.public_id, "index": i}
+        ),
+    )
     return render(request, "portal/self_diagnosis_send.html", context)
 
 
