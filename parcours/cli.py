@@ -38,6 +38,7 @@ delimiter, row width, truncation, field size, header only, file:line in every me
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import logging
 import sys
@@ -78,6 +79,14 @@ def _logs_to_stderr():
             handler.stream = stream
 
     return restore
+
+
+def iso_date(value: str) -> datetime.date:
+    """argparse ``type=`` for a date option: YYYY-MM-DD, else exit 2 with one line."""
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
 
 
 class VerbParser(CommandParser):

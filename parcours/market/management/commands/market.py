@@ -10,22 +10,11 @@
 ``--json`` prints one JSON document on stdout; progress bars and errors go to stderr.
 """
 
-import argparse
-import datetime
-
-from parcours.cli import AreaCommand, BadInput
+from parcours.cli import AreaCommand, BadInput, iso_date
 from parcours.market import actions
 from parcours.market.france_travail import FranceTravailClient
 from parcours.market.importers import BadPayload, import_hires_csv, import_offers_csv, import_offers_json
 from parcours.stats.tabular import read_json
-
-
-def _date(value: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(value)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
-
 
 SKIP_INVALID = "import the valid records and report the others (default: any invalid record imports nothing)"
 
@@ -54,17 +43,17 @@ class Command(AreaCommand):
         hires.add_argument("--skip-invalid", action="store_true", help=SKIP_INVALID)
         tension = self.verb("compute-tension", "compute tension per occupation × département", json=True)
         tension.add_argument(
-            "--end", type=_date, help="period end (its month's first day, excluded); default today"
+            "--end", type=iso_date, help="period end (its month's first day, excluded); default today"
         )
         tension.add_argument("--months", type=int, default=12)
         tension.add_argument("--min-seekers", type=int, default=5)
         train = self.verb(
             "train-hiring", "evaluate the hiring model on a later period and record it", json=True
         )
-        train.add_argument("--as-of", type=_date)
+        train.add_argument("--as-of", type=iso_date)
         train.add_argument("--kind", choices=["glm", "lightgbm"], default="glm")
         predict = self.verb("predict-hiring", "store the latest model's predictions", json=True)
-        predict.add_argument("--as-of", type=_date)
+        predict.add_argument("--as-of", type=iso_date)
 
     def _report(self, report) -> dict:
         for error in report.errors:

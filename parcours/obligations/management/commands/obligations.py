@@ -2,9 +2,7 @@
 scheduler). Marks the notices whose deadline for observations passed without any (the referent is
 told the decision may be taken) and the decisions whose appeal window closed. Idempotent."""
 
-import datetime
-
-from parcours.cli import AreaCommand, BadInput
+from parcours.cli import AreaCommand, iso_date
 from parcours.obligations import actions
 
 
@@ -13,13 +11,7 @@ class Command(AreaCommand):
 
     def add_verbs(self):
         run = self.verb("run-deadlines", "act on the procedures' deadlines (observations, appeal)", json=True)
-        run.add_argument("--today", help="run as of this date (YYYY-MM-DD; default today)")
+        run.add_argument("--today", type=iso_date, help="run as of this date (YYYY-MM-DD; default today)")
 
     def verb_run_deadlines(self, options):
-        today = None
-        if options["today"]:
-            try:
-                today = datetime.date.fromisoformat(options["today"])
-            except ValueError as exc:
-                raise BadInput(f"--today must be a date YYYY-MM-DD, got {options['today']!r}") from exc
-        return actions.run_deadlines(today=today)
+        return actions.run_deadlines(today=options["today"])

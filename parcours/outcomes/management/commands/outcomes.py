@@ -2,9 +2,7 @@
 worker's scheduler). Sends the one-time link of each check-in that came due, reminds those still
 unanswered 14 days after, marks unknown those unanswered 30 days after. Idempotent."""
 
-import datetime
-
-from parcours.cli import AreaCommand, BadInput
+from parcours.cli import AreaCommand, iso_date
 from parcours.outcomes import actions
 
 
@@ -13,13 +11,7 @@ class Command(AreaCommand):
 
     def add_verbs(self):
         run = self.verb("run-checkins", "send, remind and expire the check-ins that came due", json=True)
-        run.add_argument("--today", help="run as of this date (YYYY-MM-DD; default today)")
+        run.add_argument("--today", type=iso_date, help="run as of this date (YYYY-MM-DD; default today)")
 
     def verb_run_checkins(self, options):
-        today = None
-        if options["today"]:
-            try:
-                today = datetime.date.fromisoformat(options["today"])
-            except ValueError as exc:
-                raise BadInput(f"--today must be a date YYYY-MM-DD, got {options['today']!r}") from exc
-        return actions.run_due_checkins(today=today)
+        return actions.run_due_checkins(today=options["today"])
