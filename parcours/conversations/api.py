@@ -106,6 +106,14 @@ def _thread_out(thread) -> dict:
     }
 
 
+def attachments_out(message) -> list[dict]:
+    """A message's attachments as the API shows them (staff and person sides)."""
+    return [
+        {"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size}
+        for a in message.attachments.all()
+    ]
+
+
 def _message_out(message) -> dict:
     return {
         "id": message.pk,
@@ -113,10 +121,7 @@ def _message_out(message) -> dict:
         "by_person": message.by_person,
         "body": message.body,
         "created_at": message.created_at,
-        "attachments": [
-            {"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size}
-            for a in message.attachments.all()
-        ],
+        "attachments": attachments_out(message),
     }
 
 

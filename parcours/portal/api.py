@@ -21,7 +21,7 @@ from pydantic import model_validator
 from parcours.agenda import actions as agenda
 from parcours.cases.person_schemas import InputSchema
 from parcours.conversations import actions as conversations
-from parcours.conversations.api import form_text
+from parcours.conversations.api import attachments_out, form_text
 from parcours.conversations.models import Attachment, Thread
 from parcours.conversations.views import serve_attachment
 from parcours.people.models import Consent
@@ -331,10 +331,7 @@ def _message_out(message) -> dict:
         "author": "Moi" if message.author_id is None else message.author_label,
         "body": message.body,
         "created_at": message.created_at,
-        "attachments": [
-            {"id": a.pk, "name": a.name, "content_type": a.content_type, "size": a.size}
-            for a in message.attachments.all()
-        ],
+        "attachments": attachments_out(message),
     }
 
 
