@@ -3,12 +3,14 @@ people booked with them. Each counselor or manager works on their own agenda
 (cases.access.require_agenda: 403 for other roles); another counselor's rule or absence is 404."""
 
 import datetime
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from ninja import Router, Schema
 from ninja.responses import Status as HttpStatus
+from pydantic import WithJsonSchema
 
 from parcours.agenda import actions
 from parcours.agenda.models import Absence, AvailabilityRule
@@ -18,12 +20,25 @@ from parcours.organisations.models import Organisation, Site
 
 router = Router(tags=["agenda"])
 
+# A wall-clock time of the organisation's day ("09:00:00", Europe/Paris), not an instant: JSON
+# Schema's "time" format demands an offset (RFC 3339), so the schema states the pattern instead.
+LocalTime = Annotated[
+    datetime.time,
+    WithJsonSchema(
+        {
+            "type": "string",
+            "pattern": r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9](\.[0-9]{1,6})?)?$",
+            "examples": ["09:00:00"],
+        }
+    ),
+]
+
 
 class RuleIn(Schema):
     organisation: str  # public_id
     weekday: int
-    start_time: datetime.time
-    end_time: datetime.time
+    start_time: LocalTime
+    end_time: LocalTime
     slot_minutes: int = 45
     channel: str = "in_person"
     site: int | None = None
@@ -35,8 +50,8 @@ class RuleOut(Schema):
     id: int
     organisation: str
     weekday: int
-    start_time: datetime.time
-    end_time: datetime.time
+    start_time: LocalTime
+    end_time: LocalTime
     slot_minutes: int
     channel: str
     site: int | None

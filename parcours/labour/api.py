@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
@@ -169,7 +169,7 @@ class TargetIn(Schema):
 class DecisionIn(Schema):
     status: Literal["to_explore", "confirmed", "revised", "discovered"]
     evidence: str = Field("", max_length=5000)
-    placement_ids: list[int] = Field(default_factory=list, max_length=50)
+    placement_ids: list[Annotated[int, Field(ge=1, le=MAX_ID)]] = Field(default_factory=list, max_length=50)
     version: int = Field(..., ge=1)
 
 

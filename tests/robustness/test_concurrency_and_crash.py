@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.db import connection
 
 from parcours.accounts.models import Role
@@ -57,6 +58,8 @@ def target(tmp_path):
         "PARCOURS_TESTING": "false",
         "DEBUG": "false",
         "SECRET_KEY": "test-only",
+        # the key this test process encrypts with: both sides read each other's sensitive text
+        "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
         "DATABASE_URL": url,
         "LOG_LEVEL": "WARNING",
     }

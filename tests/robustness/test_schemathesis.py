@@ -12,7 +12,9 @@ import os
 
 import pytest
 import schemathesis
+from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
+from django.db import close_old_connections
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -33,6 +35,19 @@ CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
 # The published document, as a client downloads it (JSON: status codes as strings).
 schema = schemathesis.openapi.from_dict(json.loads(json.dumps(api.get_openapi_schema())))
 schema.app = get_wsgi_application()
+
+
+@pytest.fixture(autouse=True)
+def keep_the_test_connection():
+    """The WSGI application closes the database connection at the end of each request
+    (close_old_connections; inside the test's transaction it counts as unusable). Django's test
+    client disconnects that handler for the same reason; so do these direct WSGI calls, else on
+    PostgreSQL every request after the first finds its connection closed."""
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
 
 
 @pytest.fixture
