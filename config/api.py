@@ -6,6 +6,7 @@ import ninja.openapi.schema
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import DataError
 from django.http import Http404
 from django.utils import translation
 from ninja import NinjaAPI
@@ -165,6 +166,13 @@ def invalid_payload(request, exc):
         f"{'.'.join(str(p) for p in err.get('loc', []))}: {err.get('msg', 'invalid')}" for err in exc.errors
     )
     return _error(request, details or "invalid input", 422)
+
+
+@api.exception_handler(DataError)
+def unstorable_value(request, exc):
+    """A value that passed the schema but that the database refuses (an out-of-range date or
+    offset): the input's fault, not the server's."""
+    return _error(request, "a value cannot be stored (out of range)", 422)
 
 
 @api.exception_handler(InvalidTransition)

@@ -146,6 +146,8 @@ MIDDLEWARE = [
     "parcours.accounts.middleware.NoStoreMiddleware",
     # After WhiteNoise: static files are not logged line by line.
     "parcours.ops.logs.RequestLogMiddleware",
+    # The API refuses a NUL character (PostgreSQL text cannot hold one) before any view runs.
+    "parcours.ops.input.RejectNulBytesMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
