@@ -5,6 +5,8 @@ still do (organisations, users, memberships) is audited by the admin's own LogEn
 The superuser below belongs to another organisation than the person's (the world of the
 authorisation matrix); each admin page of a model that holds case data gets an exact status."""
 
+import re
+
 import pytest
 from django.contrib.admin.models import ADDITION, LogEntry
 from django.urls import reverse
@@ -17,6 +19,7 @@ from parcours.profiling.models import ProfilingScore
 from tests.accounts.factories import member
 from tests.organisations.factories import OrganisationFactory
 from tests.test_authorisation_matrix import world  # noqa: F401 (fixture)
+from tests.text import mentions
 
 SECRET_MESSAGE = "Sortie de détention en mars, suivi addictologie"
 
@@ -70,6 +73,15 @@ SCOPED = [
 ]
 
 
+def _content(response) -> str:
+    """The admin page without its header and app sidebar: the user's own name and app labels
+    ("Marché du travail", "Barre latérale") live there and would match a generated person name.
+    The title, breadcrumbs and content, where an object's name would show, are kept."""
+    page = response.content.decode()
+    page = re.sub(r'<header id="header">.*?</header>', "", page, flags=re.S)
+    return re.sub(r'<nav class="sticky" id="nav-sidebar".*?</nav>', "", page, flags=re.S)
+
+
 def _forbidden_words(world):  # noqa: F811
     person = world["person"]
     return [person.first_name, person.last_name, SECRET_MESSAGE, "justice"]
@@ -82,11 +94,11 @@ def test_superuser_sees_no_case_data_of_another_organisation(client, world, case
     client.force_login(superuser)
     listing = client.get(reverse(f"admin:{model}_changelist"))
     assert listing.status_code == 200
-    page = listing.content.decode()
+    page = _content(listing)
     assert reverse(f"admin:{model}_change", args=[obj.pk]) not in page
     assert "delete_selected" not in page
     for word in _forbidden_words(world):
-        assert word not in page, f"{model} changelist shows {word!r}"
+        assert not mentions(page, word), f"{model} changelist shows {word!r}"
     assert client.get(reverse(f"admin:{model}_change", args=[obj.pk])).status_code == 302
     assert client.get(reverse(f"admin:{model}_delete", args=[obj.pk])).status_code == 403
     assert client.post(reverse(f"admin:{model}_delete", args=[obj.pk]), {"post": "yes"}).status_code == 403
@@ -107,7 +119,7 @@ def test_staff_of_the_organisation_see_a_person_free_read_only_page(client, worl
     change = client.get(reverse(f"admin:{model}_change", args=[obj.pk]))
     assert change.status_code == 200
     for word in _forbidden_words(world):
-        assert word not in change.content.decode(), f"{model} change page shows {word!r}"
+        assert not mentions(_content(change), word), f"{model} change page shows {word!r}"
     assert client.post(reverse(f"admin:{model}_change", args=[obj.pk]), {}).status_code == 403
     assert client.get(reverse(f"admin:{model}_delete", args=[obj.pk])).status_code == 403
 
@@ -127,7 +139,7 @@ def test_audit_and_delivery_rows_are_person_free_and_not_deletable(client, world
     assert client.get(reverse(f"admin:{model}_changelist")).status_code == 200
     change = client.get(reverse(f"admin:{model}_change", args=[obj.pk]))
     assert change.status_code == 200
-    assert person.last_name not in change.content.decode()
+    assert not mentions(_content(change), person.last_name)
     assert "x@example.org" not in change.content.decode()
     assert client.get(reverse(f"admin:{model}_delete", args=[obj.pk])).status_code == 403
 

@@ -17,6 +17,7 @@ from parcours.obligations import actions
 from parcours.obligations.models import Decision, ProcedureStep, SanctionLadder, SanctionProcedure, Status
 from tests.obligations.test_procedure import PERIOD_START, TODAY, breach, supported
 from tests.portal.factories import PersonAccountFactory, log_in_person
+from tests.text import mentions
 
 pytestmark = pytest.mark.django_db
 
@@ -130,7 +131,7 @@ def test_the_deadlines_job_marks_expired_observations_then_final_decisions(episo
         referent_mail = OutboundMessage.objects.get(
             dedupe_key=f"sanction-{procedure.pk}-observations-expired"
         )
-        assert referent_mail.user == counselor and episode.person.last_name not in referent_mail.body
+        assert referent_mail.user == counselor and not mentions(referent_mail.body, episode.person.last_name)
         actions.decide(procedure, by=counselor, decision=Decision.WARNING, reasons="Aucune observation")
     procedure.refresh_from_db()
     assert procedure.appeal_due_on == datetime.date(2026, 9, 14)

@@ -38,7 +38,12 @@ def me(client, account):
 @pytest.fixture
 def stranger_episode(organisation, counselor):
     """Another person followed by the same counselor: nothing of theirs may show up."""
-    episode = EpisodeFactory(organisation=organisation, referent=counselor)
+    episode = EpisodeFactory(
+        organisation=organisation,
+        referent=counselor,
+        person__first_name="Zéphyrine",
+        person__last_name="Quillebeuf",
+    )
     PersonAccountFactory(person=episode.person)
     return episode
 
