@@ -12,6 +12,7 @@ Each step calls the same functions and commands an operator would, at the dates 
 import datetime
 import io
 import logging
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from parcours.demo.after_hire import build_demo_after_hire
 from parcours.demo.casework import build_demo_casework
 from parcours.demo.catalogue import build_demo_catalogue
 from parcours.demo.experiment import build_demo_experiment
-from parcours.demo.market import build_demo_market
+from parcours.demo.market import build_demo_market, import_demo_offers_without_occupation
 from parcours.demo.portal import build_demo_person_account
 from parcours.demo.surveys import build_demo_surveys
 from parcours.evaluation.indicators import ensure_registry
@@ -105,6 +106,8 @@ def _build_extras(seed: int, report: Callable[[str], None]) -> None:
 
     report("offres d'emploi, établissements, embauches et tension")
     build_demo_market(seed, communes=territories)
+    with tempfile.TemporaryDirectory() as folder:
+        import_demo_offers_without_occupation(seed, territories, Path(folder))
 
     report("questionnaires de satisfaction")
     build_demo_surveys(seed)

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import csv
 import datetime
+import io
 from decimal import Decimal
 from pathlib import Path
 
 import numpy as np
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 
@@ -181,3 +183,46 @@ def build_demo_market(
         "predictions": predictions,
         "tension_cells": cells,
     }
+
+
+# Offers as small employers and job boards write them, with no ROME code: the demo imports them
+# through ``parcours market import-offers`` (the real path), which infers each occupation from the
+# title with the job-title normaliser and keeps the score. The last two are not in the ROME sample's
+# 25 occupations: their inferred occupation is flagged as uncertain on the offer pages.
+OFFERS_WITHOUT_OCCUPATION = [
+    ("Auxiliaire de vie à domicile H/F", "CDI", "24 h par semaine"),
+    ("Aide-soignante de nuit en EHPAD", "CDI", "Temps plein"),
+    ("Femme de ménage chez des particuliers", "CDD", "12 h par semaine"),
+    ("Plongeur aide cuisine", "SAI", "Temps plein"),
+    ("Agent d'entretien de bureaux le matin", "CDI", "20 h par semaine"),
+    ("Vendeuse en épicerie fine", "CDD", "Temps plein"),
+    ("Préparateur de commandes en entrepôt", "MIS", "Temps plein"),
+    ("Chauffeur poids lourd régional", "CDI", "Temps plein"),
+    ("Serveur en brasserie", "CDD", "Temps plein"),
+    ("Garde d'enfants après l'école", "CDI", "10 h par semaine"),
+    ("Développeur web junior", "CDI", "Temps plein"),
+    ("Secrétaire médicale", "CDD", "Temps plein"),
+    ("Chef de projet marketing digital", "CDI", "Temps plein"),
+    ("Community manager", "CDD", "Temps plein"),
+]
+
+
+def import_demo_offers_without_occupation(seed: int, communes, folder: Path) -> None:
+    """Write the offers above as a CSV file in ``folder`` and import it with the market command."""
+    places = [c for c in communes if c.latitude is not None] or list(communes)
+    today = timezone.localdate()
+    path = folder / "offres-sans-code-rome.csv"
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "title", "rome_code", "contract_type", "posted_on", "employer", "commune_insee",
+                         "place", "hours", "description"])  # fmt: skip
+        for i, (title, contract, hours) in enumerate(OFFERS_WITHOUT_OCCUPATION):
+            place = places[(seed + i) % len(places)]
+            posted = today - datetime.timedelta(days=2 + 3 * i)
+            employer = f"Employeur local {i + 1}"
+            description = "Offre déposée sans code ROME : le métier est déduit de l'intitulé à l'import."
+            writer.writerow([f"demo-{seed}-sans-rome-{i}", title, "", contract, posted.isoformat(), employer,
+                             place.insee_code, place.name, hours, description])  # fmt: skip
+    call_command(
+        "market", "import-offers", str(path), "--source", "demo-csv", "--no-progress", stdout=io.StringIO()
+    )

@@ -218,6 +218,12 @@ class EscoOccupation(models.Model):
         return self.labels.get(language) or next(iter(self.labels.values()), self.uri)
 
 
+#: Score from which the job-title normaliser's best occupation is trusted on its own: a typed title
+#: resolves to it (with a lead, parcours.labour.normalising) and an offer's occupation inferred from
+#: its title is not flagged as uncertain (parcours.market).
+RESOLVE_SCORE = 0.5
+
+
 class NormaliserArtefact(models.Model):
     """A fitted JobTitleNormaliser (or skill matcher), saved with joblib under
     ``settings.DATA_DIR / "artefacts"``; ``path`` is relative to that folder. Fitted once after an

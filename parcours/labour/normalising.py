@@ -27,6 +27,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from parcours.labour.models import (
+    RESOLVE_SCORE,
     EscoOccupation,
     JobTitle,
     NormaliserArtefact,
@@ -258,7 +259,6 @@ SEARCH_RESULTS = 20
 # at least RESOLVE_SCORE and a lead of RESOLVE_MARGIN over the next occupation ("aide soignant" ->
 # J1501 at 0.75, next 0.40). Otherwise the candidates scoring at least CANDIDATE_SCORE are offered
 # ("aide", "vendeur", "développeur": several occupations within a few hundredths).
-RESOLVE_SCORE = 0.5
 RESOLVE_MARGIN = 0.1
 CANDIDATE_SCORE = 0.3
 CANDIDATES = 5

@@ -15,6 +15,7 @@ class JobOfferAdmin(admin.ModelAdmin):
     list_display = [
         "title",
         "rome_code",
+        "rome_score",
         "employer_name",
         "commune_insee",
         "contract_type",

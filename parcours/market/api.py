@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Field, Query, Router, Schema
 
 from parcours.cases import access
 from parcours.market import insights
@@ -28,6 +28,11 @@ class OfferOut(Schema):
     title: str
     rome_code: str
     rome_label: str
+    rome_score: float | None = Field(
+        None,
+        description="Empty when the source gave the ROME code; the job-title normaliser's score "
+        "(0 to 1) when the occupation was inferred from the title at import.",
+    )
     employer_name: str
     commune_insee: str
     place_label: str

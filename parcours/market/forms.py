@@ -37,6 +37,17 @@ class OfferSearchForm(PlaceMixin):
         label=_("Type de contrat"), required=False, choices=[("", _("Tous")), *ContractType.choices]
     )
     q = forms.CharField(label=_("Mot de l'intitulé"), required=False, max_length=100)
+    GIVEN, INFERRED, UNCERTAIN = "given", "inferred", "uncertain"
+    occupation_origin = forms.ChoiceField(
+        label=_("Métier de l'offre"),
+        required=False,
+        choices=[
+            ("", _("Tous")),
+            (GIVEN, _("Donné par la source")),
+            (INFERRED, _("Déduit de l'intitulé")),
+            (UNCERTAIN, _("Déduit, peu sûr (à vérifier)")),
+        ],
+    )
 
     def clean_rome_code(self) -> str:
         return clean_rome_code(self.cleaned_data.get("rome_code"))

@@ -18,6 +18,7 @@ Deduplication (see docs/market.md):
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import hashlib
 import logging
@@ -33,6 +34,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from unidecode import unidecode
 
+from parcours.labour.models import RESOLVE_SCORE, Occupation
+from parcours.labour.normalising import NoReferential, get_normaliser
 from parcours.market.models import ContractType, Establishment, Hire, JobOffer
 from parcours.organisations.models import Territory
 from parcours.stats.market.salary import parse_salary
@@ -50,7 +53,8 @@ OFFER_CSV_COLUMNS = [
     "employer", "siret", "naf", "commune_insee", "postcode", "place", "latitude", "longitude", "salary",
     "hours", "full_time", "positions", "experience", "skills",
 ]  # fmt: skip
-OFFER_CSV_REQUIRED = ["id", "title", "rome_code", "contract_type", "posted_on"]
+# rome_code may be left empty: the occupation is then inferred from the title (see _infer_occupations).
+OFFER_CSV_REQUIRED = ["id", "title", "contract_type", "posted_on"]
 HIRE_CSV_REQUIRED = ["siret", "hired_on"]
 HIRE_CSV_COLUMNS = [
     "siret", "hired_on", "rome_code", "contract_type", "naf", "commune_insee", "establishment_name",
@@ -58,7 +62,7 @@ HIRE_CSV_COLUMNS = [
 ]  # fmt: skip
 
 UPDATABLE_FIELDS = [
-    "title", "description", "rome_code", "rome_label", "job_title_label", "employer_name", "employer_siret",
+    "title", "description", "rome_code", "rome_label", "job_title_label", "rome_score", "employer_name", "employer_siret",
     "naf_code", "place_label", "commune_insee", "postcode", "latitude", "longitude", "contract_type",
     "contract_label", "hours_label", "full_time", "salary_label", "salary_min_monthly", "salary_max_monthly",
     "positions", "experience", "skills", "skill_keys", "posted_at", "source_updated_at", "is_active", "dedup_key",
@@ -100,6 +104,8 @@ class ImportReport:
     updated: int = 0
     unchanged: int = 0
     duplicates: int = 0
+    inferred: int = 0  # occupations inferred from the title (the source gave no ROME code)
+    uncertain: int = 0  # ... of which with a score under RESOLVE_SCORE
     errors: list[RecordProblem] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -109,6 +115,8 @@ class ImportReport:
             "updated": self.updated,
             "unchanged": self.unchanged,
             "duplicates": self.duplicates,
+            "inferred": self.inferred,
+            "uncertain": self.uncertain,
             "errors": [e.as_dict() for e in self.errors],
         }
 
@@ -204,7 +212,8 @@ def _salary(fields: dict, text: str) -> None:
 
 
 def _finish(fields: dict) -> dict:
-    if not ROME_CODE.match(fields["rome_code"]):
+    fields["rome_score"] = None
+    if fields["rome_code"] and not ROME_CODE.match(fields["rome_code"]):
         raise RecordError("romeCode", f"not a ROME code: {fields['rome_code']!r}")
     if not fields["title"]:
         raise RecordError("intitule", "missing")
@@ -235,13 +244,11 @@ def offer_from_france_travail(record) -> dict:
     salary = record.get("salaire") or {}
     if not record.get("id"):
         raise RecordError("id", "missing")
-    if not record.get("romeCode"):
-        raise RecordError("romeCode", "missing")
     fields = {
         "external_id": str(record["id"])[:60],
         "title": str(record.get("intitule") or "").strip()[:300],
         "description": str(record.get("description") or ""),
-        "rome_code": str(record["romeCode"]).strip().upper(),
+        "rome_code": str(record.get("romeCode") or "").strip().upper(),
         "rome_label": str(record.get("romeLibelle") or "")[:200],
         "job_title_label": str(record.get("appellationlibelle") or "")[:200],
         "employer_name": str(company.get("nom") or "").strip()[:200],
@@ -399,6 +406,46 @@ def _check_records(report: ImportReport, n_valid: int, *, skip_invalid: bool, na
         )
 
 
+def _infer_occupations(
+    converted: list[tuple[int, str, dict]], report: ImportReport, *, field_name: str
+) -> list[dict]:
+    """Offers whose source gives no ROME code get the job-title normaliser's best occupation for
+    their title, its score kept in ``rome_score`` (counted in ``report.inferred``, and in
+    ``report.uncertain`` under RESOLVE_SCORE). Without a fitted ROME normaliser, or when the title
+    matches nothing, the record is invalid. Offers with a code and no label take the referential's
+    label (one query). Returns the fields of the valid records."""
+    missing = [
+        (index, record_id, fields) for index, record_id, fields in converted if not fields["rome_code"]
+    ]
+    normaliser = None
+    if missing:
+        with contextlib.suppress(NoReferential):  # every such record is then refused below
+            normaliser, _artefact = get_normaliser("rome")
+    answers = normaliser.query_batch([f["title"] for _i, _id, f in missing], top=1) if normaliser else []
+    rejected = set()
+    for position, (index, record_id, fields) in enumerate(missing):
+        best = answers[position][0] if normaliser and answers[position] else None
+        if best is None:
+            why = "no ROME code, and no ROME referential imported to infer it from the title"
+            if normaliser:
+                why = "no ROME code, and the title matches no occupation"
+            report.errors.append(RecordProblem(index, record_id, field_name, why))
+            rejected.add(index)
+            continue
+        fields["rome_code"] = best.code
+        fields["job_title_label"] = fields["job_title_label"] or best.label[:200]
+        fields["rome_score"] = round(float(best.score), 3)
+        report.inferred += 1
+        report.uncertain += fields["rome_score"] < RESOLVE_SCORE
+    valid = [fields for index, _id, fields in converted if index not in rejected]
+    unlabelled = {fields["rome_code"] for fields in valid if not fields["rome_label"]}
+    if unlabelled:
+        labels = dict(Occupation.objects.filter(rome_code__in=unlabelled).values_list("rome_code", "label"))
+        for fields in valid:
+            fields["rome_label"] = fields["rome_label"] or labels.get(fields["rome_code"], "")[:200]
+    return valid
+
+
 def _import_offer_rows(
     items: Iterable[tuple[int, str, object]],
     convert,
@@ -411,7 +458,7 @@ def _import_offer_rows(
     csv: bool,
 ) -> ImportReport:
     report = ImportReport()
-    valid, seen = [], set()
+    converted, seen = [], set()
     for index, record_id, record in items:
         report.total += 1
         try:
@@ -426,15 +473,19 @@ def _import_offer_rows(
             report.errors.append(RecordProblem(index, record_id, "id", "same id twice in the file"))
             continue
         seen.add(fields["external_id"])
-        valid.append(fields)
+        converted.append((index, record_id, fields))
+    valid = _infer_occupations(converted, report, field_name="romeCode" if not csv else "rome_code")
+    report.errors.sort(key=lambda e: e.index)
     _check_records(report, len(valid), skip_invalid=skip_invalid, name=name, csv=csv)
     n_chunks = -(-len(valid) // chunk_size)
     with transaction.atomic():
         for chunk in _progress(_chunks(valid, chunk_size), n_chunks, progress, "offres"):
             _write_offer_chunk(chunk, source, report)
     logger.info(
-        "offers_import source=%s total=%s created=%s updated=%s unchanged=%s duplicates=%s errors=%s",
-        source, report.total, report.created, report.updated, report.unchanged, report.duplicates, len(report.errors),
+        "offers_import source=%s total=%s created=%s updated=%s unchanged=%s duplicates=%s inferred=%s "
+        "uncertain=%s errors=%s",
+        source, report.total, report.created, report.updated, report.unchanged, report.duplicates, report.inferred,
+        report.uncertain, len(report.errors),
     )  # fmt: skip
     return report
 

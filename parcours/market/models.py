@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from parcours.labour.models import RESOLVE_SCORE
+
 EARTH_RADIUS_KM = 6371.0088
 KM_PER_DEGREE_LAT = 111.32
 
@@ -55,6 +57,10 @@ class JobOfferQuerySet(models.QuerySet):
         """Active canonical offers: duplicates from other sources are hidden behind their canonical."""
         return self.filter(is_active=True, duplicate_of__isnull=True)
 
+    def uncertain_occupation(self):
+        """Offers whose occupation was inferred from the title with a low score."""
+        return self.filter(rome_score__lt=RESOLVE_SCORE)
+
     def in_box(self, latitude: float, longitude: float, radius_km: float):
         lat_min, lat_max, lon_min, lon_max = bounding_box(latitude, longitude, radius_km)
         return self.filter(latitude__range=(lat_min, lat_max), longitude__range=(lon_min, lon_max))
@@ -70,6 +76,9 @@ class JobOffer(models.Model):
     rome_code = models.CharField(_("code ROME"), max_length=5, db_index=True)
     rome_label = models.CharField(_("métier (ROME)"), max_length=200, blank=True)
     job_title_label = models.CharField(_("appellation"), max_length=200, blank=True)
+    # Empty when the source gave the ROME code; the job-title normaliser's score when the code was
+    # inferred from the title at import (the source had none).
+    rome_score = models.FloatField(_("score du métier déduit de l'intitulé"), null=True, blank=True)
     employer_name = models.CharField(_("employeur"), max_length=200, blank=True)
     employer_siret = models.CharField(_("SIRET"), max_length=14, blank=True)
     naf_code = models.CharField(_("code NAF"), max_length=6, blank=True)
@@ -138,6 +147,16 @@ class JobOffer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.title} ({self.rome_code})"
+
+    @property
+    def rome_inferred(self) -> bool:
+        """The occupation was inferred from the title by the normaliser, not given by the source."""
+        return self.rome_score is not None
+
+    @property
+    def rome_uncertain(self) -> bool:
+        """Inferred with a score under :data:`RESOLVE_SCORE`: worth a look before trusting it."""
+        return self.rome_score is not None and self.rome_score < RESOLVE_SCORE
 
     @property
     def salary_mid_monthly(self) -> float | None:

@@ -24,6 +24,15 @@ def require_staff(user) -> None:
         raise PermissionDenied
 
 
+# The "Métier" filter of the search form: as given by the source, or inferred from the title.
+OCCUPATION_ORIGINS = {
+    "": lambda offers: offers,
+    OfferSearchForm.GIVEN: lambda offers: offers.filter(rome_score__isnull=True),
+    OfferSearchForm.INFERRED: lambda offers: offers.filter(rome_score__isnull=False),
+    OfferSearchForm.UNCERTAIN: lambda offers: offers.uncertain_occupation(),
+}
+
+
 def search_offers(form: OfferSearchForm):
     """Offers for the search form: canonical active ones, most recent first, on indexes."""
     offers = JobOffer.objects.matchable()
@@ -37,6 +46,7 @@ def search_offers(form: OfferSearchForm):
             offers = offers.filter(contract_type=data["contract_type"])
         if data["q"]:
             offers = offers.filter(title__icontains=data["q"])
+        offers = OCCUPATION_ORIGINS[data["occupation_origin"] or ""](offers)
     elif form.is_bound:
         return offers.none()
     return offers.order_by("-posted_at", "-id")

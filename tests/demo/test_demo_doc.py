@@ -50,6 +50,8 @@ FIGURES = {
     "referrals": lambda: Referral.objects.count(),
     "conventions": lambda: PartnershipConvention.objects.count(),
     "job_offers": lambda: JobOffer.objects.count(),
+    "job_offers_inferred": lambda: JobOffer.objects.filter(rome_score__isnull=False).count(),
+    "job_offers_uncertain": lambda: JobOffer.objects.uncertain_occupation().count(),
     "tension_cells": lambda: TensionValue.objects.count(),
     "tension_cells_with_level": lambda: TensionValue.objects.filter(level__isnull=False).count(),
     "experiment_assignments": lambda: Assignment.objects.count(),

@@ -66,6 +66,8 @@ class Command(AreaCommand):
             "updated": report.updated,
             "unchanged": report.unchanged,
             "duplicates": report.duplicates,
+            "inferred": report.inferred,
+            "uncertain": report.uncertain,
             "errors": len(report.errors),
         }
 
