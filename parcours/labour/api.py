@@ -144,6 +144,7 @@ class TargetOut(Schema):
 class PersonSkillOut(Schema):
     label: str
     source: str
+    informal: bool = Field(description="learnt outside work and training (volunteering, family, hobbies, other)")
     items: list[OccupationMatchOut]
 
 
@@ -231,6 +232,7 @@ def _project_out(project: CareerProject) -> dict:
             {
                 "label": s.label,
                 "source": s.source,
+                "informal": s.is_informal,
                 "items": [{"code": c, "label": label, "score": score} for c, label, score in s.matches],
             }
             for s in profile.skills

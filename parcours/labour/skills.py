@@ -36,6 +36,10 @@ MAX_PERSON_SKILLS = 200
 
 DECLARED = "declared"
 SOURCE_LABELS = {DECLARED: _("Déclarée sur le projet professionnel")}
+#: Skills learnt outside work and training (volunteering, family life, hobbies, other): they count
+#: toward occupations like the others and are marked "informelle" wherever they are shown as
+#: evidence. Skills typed on the career project page have no known origin and are not marked.
+INFORMAL_SOURCES = frozenset(Skill.Source) - Skill.FORMAL_SOURCES
 
 
 @dataclass
@@ -45,6 +49,10 @@ class PersonSkill:
     source_label: str
     matches: list = field(default_factory=list)  # [(item code, item label, score)]
 
+    @property
+    def is_informal(self) -> bool:
+        return self.source in INFORMAL_SOURCES
+
 
 @dataclass
 class SkillProfile:
@@ -53,6 +61,11 @@ class SkillProfile:
     skills: list[PersonSkill]
     item_codes: set[str]
     matcher_available: bool
+
+    def evidence(self, item_codes) -> list[PersonSkill]:
+        """The person's skills matched to any of ``item_codes``, each once, in the profile's order."""
+        wanted = set(item_codes)
+        return [s for s in self.skills if any(code in wanted for code, _label, _score in s.matches)]
 
 
 def person_skill_labels(project: CareerProject) -> list[tuple[str, str, str]]:
@@ -87,6 +100,7 @@ class RequiredSkill:
     kind_label: str
     is_core: bool
     is_held: bool
+    evidence: list[PersonSkill] = field(default_factory=list)  # the person's skills behind is_held
 
 
 @dataclass
@@ -130,8 +144,11 @@ class Gaps:
         return self._share(self.required)
 
 
-def occupation_gaps(occupation: Occupation, held_codes: set[str]) -> Gaps:
-    """One query: the occupation's skills and knowledge, each marked held or missing."""
+def occupation_gaps(
+    occupation: Occupation, held_codes: set[str], profile: SkillProfile | None = None
+) -> Gaps:
+    """One query: the occupation's skills and knowledge, each marked held or missing; with the
+    person's ``profile``, each held one carries the person's skills it was matched from."""
     links = (
         OccupationSkill.objects.filter(occupation=occupation, item__kind__in=RomeItem.SKILL_KINDS)
         .select_related("item")
@@ -145,6 +162,7 @@ def occupation_gaps(occupation: Occupation, held_codes: set[str]) -> Gaps:
             kind_label=link.item.get_kind_display(),
             is_core=link.is_core,
             is_held=link.item.code_ogr in held_codes,
+            evidence=profile.evidence([link.item.code_ogr]) if profile else [],
         )
         (core if skill.is_core else specific).append(skill)
     return Gaps(core, specific)
@@ -158,14 +176,23 @@ class Suggestion:
     occupation: Occupation
     held: int
     required: int
+    evidence: list[PersonSkill] = field(default_factory=list)  # the person's skills that count
 
     @property
     def share(self) -> float:
         return self.held / self.required if self.required else 0.0
 
+    @property
+    def informal_evidence(self) -> list[PersonSkill]:
+        return [s for s in self.evidence if s.is_informal]
 
-def suggest_occupations(held_codes: set[str], *, limit: int = 10, candidates: int = 60) -> list[Suggestion]:
-    """Occupations ranked by the share of their required skills the person holds (two queries)."""
+
+def suggest_occupations(
+    held_codes: set[str], *, limit: int = 10, candidates: int = 60, profile: SkillProfile | None = None
+) -> list[Suggestion]:
+    """Occupations ranked by the share of their required skills the person holds (two queries);
+    with the person's ``profile``, each suggestion carries the person's skills that count toward
+    it, informal ones included and marked (a third query)."""
     if not held_codes:
         return []
     skill_links = OccupationSkill.objects.filter(
@@ -192,7 +219,16 @@ def suggest_occupations(held_codes: set[str], *, limit: int = 10, candidates: in
         else:
             out.append(Suggestion(o, n_held, o.required))
     out.sort(key=lambda s: (-s.share, -s.held, s.occupation.rome_code))
-    return out[:limit]
+    out = out[:limit]
+    if profile is not None and out:
+        items: dict[int, set[str]] = {}
+        for occupation_id, code in skill_links.filter(
+            occupation_id__in=[s.occupation.pk for s in out], item__code_ogr__in=held_codes
+        ).values_list("occupation_id", "item__code_ogr"):
+            items.setdefault(occupation_id, set()).add(code)
+        for suggestion in out:
+            suggestion.evidence = profile.evidence(items.get(suggestion.occupation.pk, ()))
+    return out
 
 
 def neighbours(occupation: Occupation, *, limit: int = 20) -> list[MobilityLink]:

@@ -102,7 +102,7 @@ def _project_context(request, episode: SupportEpisode, project: CareerProject | 
         targets=targets,
         placements=placements,
         profile=profile,
-        suggestions=suggest_occupations(profile.item_codes),
+        suggestions=suggest_occupations(profile.item_codes, profile=profile),
         skills_form=bound.get("skills")
         or DeclaredSkillsForm(
             initial={"version": project.version, "skills": "\n".join(project.declared_skills)},
@@ -335,7 +335,7 @@ def target_occupation(request: HttpRequest, public_id, target_id: int) -> HttpRe
         "target": target,
         "occupation": target.occupation,
         "profile": profile,
-        "gaps": occupation_gaps(target.occupation, profile.item_codes),
+        "gaps": occupation_gaps(target.occupation, profile.item_codes, profile),
         "neighbours": neighbours(target.occupation),
     }
     return render(request, "labour/target_occupation.html", context)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from parcours.cases.locking import ConcurrentEditError
 from parcours.cases.models import AccessLog, CaseEvent
+from parcours.diagnosis.models import Skill
 from parcours.labour import actions
 from parcours.labour.models import CareerProject, Occupation
 from tests.labour.factories import CareerProjectFactory, TargetOccupationFactory, WorkPlacementFactory
@@ -282,3 +283,26 @@ def test_api_hides_projects_from_outsiders_and_normalises_titles(client, rome_sa
     assert response.status_code == 200
     assert response.json()[0]["results"][0]["code"] == "G1609"
     assert api.get("/api/v1/occupations/J1501").json()["skills"]
+
+
+def test_pages_show_informal_skills_as_evidence(client, rome_sample, episode, counselor):
+    Skill.objects.create(
+        person=episode.person, label="aider les enfants à faire leurs devoirs", source=Skill.Source.FAMILY
+    )
+    project = CareerProjectFactory(episode=episode)
+    target = TargetOccupationFactory(project=project, occupation=Occupation.objects.get(rome_code="K1303"))
+    client.force_login(counselor)
+    page = client.get(_url("career_project", episode)).content.decode()
+    assert "D'après les compétences de la personne" in page
+    assert (
+        '« aider les enfants à faire leurs devoirs » <span class="badge">informelle : vie familiale</span>'
+        in page
+    )
+    assert "dont 1 compétence informelle" in page
+    detail = client.get(_url("target_occupation", episode, target_id=target.pk)).content.decode()
+    assert "d'après</span> « aider les enfants à faire leurs devoirs »" in detail
+    api = client.get(f"/api/v1/episodes/{episode.public_id}/career-project")
+    assert api.status_code == 200
+    assert [(s["label"], s["informal"]) for s in api.json()["skills"]] == [
+        ("aider les enfants à faire leurs devoirs", True)
+    ]

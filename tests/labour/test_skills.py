@@ -1,3 +1,4 @@
+from parcours.diagnosis.models import Skill
 from parcours.labour.models import CareerProject, Occupation, OccupationSkill, RomeItem
 from parcours.labour.skills import neighbours, occupation_gaps, skill_profile, suggest_occupations
 from tests.labour.factories import CareerProjectFactory
@@ -54,3 +55,40 @@ def test_without_skill_artefact_the_profile_says_so(db, episode):
     )
     profile = skill_profile(project)
     assert not profile.matcher_available and profile.item_codes == set()
+
+
+def test_informal_skills_count_toward_occupations_and_are_marked_as_evidence(rome_sample, episode):
+    # Issue 15, part 5: skills from family life or volunteering are matched like the others and
+    # shown, marked informal, as evidence toward the suggested and targeted occupations.
+    person = episode.person
+    Skill.objects.create(
+        person=person, label="aider les enfants à faire leurs devoirs", source=Skill.Source.FAMILY
+    )
+    Skill.objects.create(person=person, label="laver le linge", source=Skill.Source.VOLUNTEERING)
+    Skill.objects.create(person=person, label="préparer des plats culinaires", source=Skill.Source.WORK)
+    project = CareerProjectFactory(episode=episode)
+    profile = skill_profile(project)
+    informal = {s.label: s.is_informal for s in profile.skills}
+    assert informal == {
+        "aider les enfants à faire leurs devoirs": True,
+        "laver le linge": True,
+        "préparer des plats culinaires": False,
+    }
+    suggestions = {
+        s.occupation.rome_code: s for s in suggest_occupations(profile.item_codes, profile=profile)
+    }
+    childcare = suggestions["K1303"]
+    assert [s.label for s in childcare.evidence] == [
+        "aider les enfants à faire leurs devoirs",
+        "laver le linge",
+        "préparer des plats culinaires",
+    ]
+    assert [s.label for s in childcare.informal_evidence] == [
+        "aider les enfants à faire leurs devoirs",
+        "laver le linge",
+    ]
+    gaps = occupation_gaps(Occupation.objects.get(rome_code="K1303"), profile.item_codes, profile)
+    behind = {s.label: [e.label for e in s.evidence] for s in gaps.required if s.is_held}
+    assert behind["Aider l'enfant à faire ses devoirs"] == ["aider les enfants à faire leurs devoirs"]
+    assert behind["Laver du linge"] == ["laver le linge"]
+    assert all(not s.evidence for s in gaps.required if not s.is_held)
