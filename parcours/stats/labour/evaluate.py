@@ -39,12 +39,14 @@ from unidecode import unidecode
 from parcours.stats.errors import BadInputError
 from parcours.stats.labour.esco import EscoOccupation, read_esco_occupations
 from parcours.stats.labour.normalise import (
+    SEMANTIC_WEIGHT,
     BaselineCharTfidf,
     JobTitleNormaliser,
     clean_tokens,
     semantic_normaliser,
 )
 from parcours.stats.labour.rome import JobTitle, RomeReferential, gender_forms, read_rome
+from parcours.stats.labour.skills import fit_skill_normaliser
 
 ROME_CODE = re.compile(r"^[A-N]\d{4}$")
 
@@ -562,6 +564,68 @@ def evaluate_titles(
     return EvaluationResult(metrics, len(labels), len(titles), seconds, {"task": "typed"}, intervals)
 
 
+# --------------------------------------------------------------------------- informal skills
+
+#: Marks an answer that a phrase's pattern accepts, so that :func:`bootstrap_metrics` (one true
+#: code per query) scores phrases with several acceptable ROME items.
+ACCEPTED = "\x00accepted"
+
+
+def read_skill_phrases(path: str | Path) -> list[tuple[str, str, re.Pattern]]:
+    """``phrase<TAB>source<TAB>acceptable_items`` rows (a header first): what a person says of a
+    skill learnt outside work, where they learnt it, and a regular expression over ROME item
+    labels that accepts an answer. Bad rows raise BadInputError with the line number."""
+    rows = []
+    lines = Path(path).read_text(encoding="utf-8").splitlines()
+    for number, line in enumerate(lines[1:], start=2):
+        if not line.strip():
+            continue
+        parts = line.split("\t")
+        if len(parts) != 3 or not all(p.strip() for p in parts):
+            raise BadInputError(f"{path}:{number}: expected phrase<TAB>source<TAB>pattern")
+        try:
+            pattern = re.compile(parts[2], re.IGNORECASE)
+        except re.error as exc:
+            raise BadInputError(f"{path}:{number}: bad pattern: {exc}") from exc
+        rows.append((parts[0].strip(), parts[1].strip(), pattern))
+    if not rows:
+        raise BadInputError(f"{path}: no phrase")
+    return rows
+
+
+def evaluate_skill_phrases(
+    referential: RomeReferential,
+    phrases: Sequence[tuple[str, str, re.Pattern]],
+    *,
+    semantic_weights: Sequence[float] = (0.0, SEMANTIC_WEIGHT),
+    n_resamples: int = 1000,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Informal skill phrases against the skill matcher fitted on every ROME item an occupation
+    requires, at each semantic weight (0 = the lexical stages alone; one fit). Returns
+    ``{"w=<weight>": bootstrap metrics}``, each with its paired difference to the first weight."""
+    required = {link.item_code for link in referential.item_links}
+    items = [item for code, item in referential.items.items() if code in required]
+    labels = {item.ogr_code: item.label for item in items}
+    unanswerable = [p for p, _s, pattern in phrases if not any(pattern.search(x) for x in labels.values())]
+    if unanswerable:
+        raise BadInputError(f"no ROME item accepted for: {unanswerable[0]!r}")
+    normaliser = fit_skill_normaliser(items, semantic_weight=max(semantic_weights))
+    truths = [ACCEPTED] * len(phrases)
+    rankings = {}
+    for weight in semantic_weights:
+        normaliser.semantic_weight = weight
+        answers = normaliser.query_batch([p for p, _s, _pattern in phrases], top=5)
+        rankings[weight] = [
+            [ACCEPTED if pattern.search(labels.get(m.code, m.label)) else m.code for m in ranked]
+            for ranked, (_p, _s, pattern) in zip(answers, phrases, strict=True)
+        ]
+    first = rankings[semantic_weights[0]]
+    return {
+        f"w={weight:g}": bootstrap_metrics(ranked, truths, n_resamples=n_resamples, baseline=first)
+        for weight, ranked in rankings.items()
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Command-line entry point; returns the exit code."""
     parser = argparse.ArgumentParser(
@@ -571,6 +635,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--rome-dir", help="folder with the official unix_*_utf8.csv files")
     parser.add_argument("--esco-file", help="ESCO occupations_<lang>.csv: held-out alternative labels")
     parser.add_argument("--titles", help="TSV title<TAB>rome_code of typed titles (needs --rome-dir)")
+    parser.add_argument(
+        "--skills", help="TSV phrase<TAB>source<TAB>pattern of informal skills (needs --rome-dir; JSON out)"
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and of the noise")
     parser.add_argument("--test-size", type=float, default=0.2, help="share of labels held out")
     parser.add_argument("--lexical", action="store_true", help="no semantic stage (lexical stages only)")
@@ -599,8 +666,15 @@ def main(argv: Sequence[str] | None = None) -> int:
                 results["typed"] = evaluate_titles(
                     referential, titles, codes, normaliser=model(), n_resamples=args.resamples
                 )
-        elif args.titles:
-            raise BadInputError("--titles needs --rome-dir")
+            if args.skills:
+                skills = evaluate_skill_phrases(
+                    referential, read_skill_phrases(args.skills), n_resamples=args.resamples
+                )
+                print(json.dumps({"skills": skills}, indent=2))
+                if not (args.titles or args.esco_file):
+                    return 0
+        elif args.titles or args.skills:
+            raise BadInputError("--titles and --skills need --rome-dir")
         if args.esco_file:
             occupations = read_esco_occupations(args.esco_file).occupations
             results["esco"] = evaluate_esco(
