@@ -102,6 +102,15 @@ class MatchForm(forms.Form):
         }
 
 
+class PersonOfferForm(MatchForm):
+    """The person's own filters on their offers page (/moi/offres/): how far, which contracts,
+    full or part time. No ROME codes to type (their career project gives the occupations) and no
+    salary (the matcher does not rank on it)."""
+
+    rome_codes = None
+    expected_salary = None
+
+
 class HiringSearchForm(PlaceMixin):
     rome_code = forms.CharField(label=_("Code ROME"), required=True, max_length=5)
 

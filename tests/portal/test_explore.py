@@ -170,6 +170,30 @@ def test_offers_follow_the_persons_career_project_and_commune(me, rome, person, 
     assert "Pourquoi" in html
 
 
+def test_person_chooses_how_far_and_which_contracts(me, rome, person, episode, counselor):
+    # Lille; offers at Roubaix (about 10 km) and Lens (about 30 km), one CDI and one CDD.
+    person.commune = make_commune(
+        insee_code="59350", name="Lille", postcode="59000", latitude=50.6292, longitude=3.0573
+    )
+    person.save(update_fields=["commune"])
+    project = labour_actions.start_career_project(episode, by=counselor)
+    labour_actions.add_target_occupation(
+        project, by=counselor, occupation=Occupation.objects.get(rome_code="J1501")
+    )
+    OfferFactory(title="Aide-soignant à Roubaix", rome_code="J1501", latitude=50.6901, longitude=3.1817,
+                 contract_type="CDD")  # fmt: skip
+    OfferFactory(title="Aide-soignant à Lens", rome_code="J1501", latitude=50.4320, longitude=2.8333,
+                 contract_type="CDI")  # fmt: skip
+    near = me.get(reverse("portal:offers"), {"radius_km": "15"}).content.decode()
+    assert "Aide-soignant à Roubaix" in near and "Aide-soignant à Lens" not in near
+    assert "Dans un rayon de 15 km" in near
+    far = me.get(reverse("portal:offers"), {"radius_km": "40", "contract_types": "CDI"}).content.decode()
+    assert "Aide-soignant à Lens" in far and "CDI souhaité" in far  # the wish counts and is explained
+    assert 'value="40"' in far  # the form keeps what was chosen
+    wrong = me.get(reverse("portal:offers"), {"radius_km": "-3"})
+    assert wrong.status_code == 200 and "Dans un rayon de 30 km" in wrong.content.decode()  # default kept
+
+
 def test_explore_pages_are_in_the_person_navigation(me):
     page = me.get(reverse("portal:home")).content.decode()
     for name in ("self_diagnosis", "occupations", "offers"):

@@ -21,6 +21,7 @@ from parcours.labour.forms import OccupationSearchForm
 from parcours.labour.models import JobTitle, Occupation
 from parcours.labour.normalising import search_occupations
 from parcours.labour.skills import neighbours, occupation_gaps
+from parcours.market.forms import PersonOfferForm
 from parcours.market.matching import criteria_for_episode, match_offers
 from parcours.portal import actions as portal_actions
 from parcours.portal import scope
@@ -154,9 +155,16 @@ def occupation(request: HttpRequest, rome_code: str) -> HttpResponse:
 def offers(request: HttpRequest) -> HttpResponse:
     """The offers closest to my career project (targets, skills) near my commune, per open episode."""
     person = request.person
+    form = PersonOfferForm(request.GET or None)
+    wanted = form.values()
     sections = []
     for episode in scope.own_episodes(person).open().select_related("organisation", "person__commune"):
-        criteria = criteria_for_episode(episode)
+        criteria = criteria_for_episode(
+            episode,
+            radius_km=wanted["radius_km"],
+            contract_types=wanted["contract_types"],
+            full_time=wanted["full_time"],
+        )
         usable = bool(criteria.rome_codes or criteria.has_location)
         matches = match_offers(criteria, limit=OFFERS_PER_EPISODE) if usable else []
         labels = dict(
@@ -171,4 +179,4 @@ def offers(request: HttpRequest) -> HttpResponse:
                 "matches": matches,
             }
         )
-    return render(request, "portal/offers.html", {"sections": sections})
+    return render(request, "portal/offers.html", {"sections": sections, "form": form})
