@@ -7,6 +7,7 @@ from parcours.cases.admin import CaseDataAdmin
 from parcours.labour.models import (
     CareerProject,
     EscoOccupation,
+    EscoSkill,
     JobTitle,
     NormaliserArtefact,
     Occupation,
@@ -91,3 +92,11 @@ class WorkPlacementAdmin(CaseDataAdmin):
     list_display = ["pk", "project_id", "occupation", "objective", "starts_on", "ends_on", "assessed_at"]
     fields = ["occupation", "objective", "starts_on", "ends_on", "assessed_at"]
     list_select_related = ["occupation"]
+
+
+@admin.register(EscoSkill)
+class EscoSkillAdmin(ReadOnlyAdmin):
+    list_display = ["uri", "concept_type", "skill_type", "reuse_level", "is_active"]
+    list_filter = ["concept_type", "skill_type", "reuse_level"]
+    search_fields = ["=uri"]
+    show_full_result_count = False

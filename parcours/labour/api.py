@@ -144,7 +144,9 @@ class TargetOut(Schema):
 class PersonSkillOut(Schema):
     label: str
     source: str
-    informal: bool = Field(description="learnt outside work and training (volunteering, family, hobbies, other)")
+    informal: bool = Field(
+        description="learnt outside work and training (volunteering, family, hobbies, other)"
+    )
     items: list[OccupationMatchOut]
 
 

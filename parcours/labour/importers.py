@@ -32,7 +32,10 @@ from django.db import models, transaction
 
 from parcours.labour.models import (
     Domain,
+    EscoBroader,
     EscoOccupation,
+    EscoOccupationSkill,
+    EscoSkill,
     JobTitle,
     MobilityLink,
     Occupation,
@@ -385,10 +388,18 @@ def import_esco(
     progress: Progress = _noop,
     fit: bool = True,
 ) -> ImportReport:
-    """Import an ESCO ``occupations_<lang>.csv`` export (any language). Labels of other languages
-    already imported are kept: each language's labels live under its own key."""
+    """Import an ESCO export: an ``occupations_<lang>.csv`` file, or the folder of the ESCO CSV
+    download — occupations, then when present skills and skill groups (``skills_<lang>.csv``,
+    ``skillGroups_<lang>.csv``), the two hierarchies (``broaderRelations*Pillar.csv``) and the
+    occupation–skill relations (``occupationSkillRelations*.csv``). Labels of other languages
+    already imported are kept: each language's labels live under its own key. Every file is read
+    and checked before anything is written; any invalid row aborts the whole import unless
+    ``skip_invalid``."""
     started = time.perf_counter()
     path = Path(path)
+    folder = path if path.is_dir() else None
+    if folder is not None:
+        path = _esco_occupations_file(folder, language)
     if not path.is_file():
         raise BadInputError(f"ESCO file not found: {path}")
     lang = (language or esco.language_of(path)).lower()
@@ -399,14 +410,18 @@ def import_esco(
     version = (
         max((o.modified_date[:10] for o in data.occupations if o.modified_date), default="") or "unknown"
     )
-    report = ImportReport(taxonomy=Taxonomy.ESCO, source=str(path), version=version, language=lang)
-    report.issues = [_issue_dict(i) for i in data.issues]
+    report = ImportReport(taxonomy=Taxonomy.ESCO, source=str(folder or path), version=version, language=lang)
+    issues = list(data.issues)
+    extra = _read_esco_folder(folder, lang, data, issues) if folder is not None else None
+    report.issues = [_issue_dict(i) for i in issues]
     if report.errors and not skip_invalid:
         report.aborted = True
         report.duration_seconds = time.perf_counter() - started
         raise ImportAborted(report)
     with transaction.atomic():
         referential = write_esco(data, report, by=by, progress=progress)
+        if extra is not None:
+            write_esco_skills(extra, referential, report, progress=progress)
     report.referential_id = referential.pk
     report.duration_seconds = time.perf_counter() - started
     ReferentialVersion.objects.filter(pk=referential.pk).update(duration_seconds=report.duration_seconds)
@@ -423,6 +438,65 @@ def import_esco(
         report.artefact_ids = [a.pk for a in fit_artefacts(referential)]
         report.fit_seconds = time.perf_counter() - fit_started
     return report
+
+
+def _esco_occupations_file(folder: Path, language: str | None) -> Path:
+    """The ``occupations_<lang>.csv`` of an ESCO download folder (``language`` picks one when the
+    folder holds several languages)."""
+    if language:
+        return folder / f"occupations_{language.lower()}.csv"
+    found = sorted(folder.glob("occupations_*.csv"))
+    if len(found) != 1:
+        names = ", ".join(p.name for p in found) or "none"
+        raise BadInputError(f"{folder}: expected one occupations_<lang>.csv (found {names}); give --lang")
+    return found[0]
+
+
+@dataclass
+class EscoExtra:
+    """What an ESCO folder holds beside the occupations."""
+
+    concepts: list = field(default_factory=list)  # esco.EscoConcept (skills and skill groups)
+    broader: list = field(default_factory=list)  # (pillar, esco.BroaderRelation)
+    relations: list = field(default_factory=list)  # esco.OccupationSkill
+    files: list[str] = field(default_factory=list)
+
+
+BROADER_FILES = {"broaderRelationsOccPillar.csv": "occupation", "broaderRelationsSkillPillar.csv": "skill"}
+
+
+def _read_esco_folder(folder: Path, lang: str, data, issues: list) -> EscoExtra:
+    """Read and check every other file of the folder (nothing written). Relations must name an
+    occupation of the occupations file and a skill of the skills file (or already imported)."""
+    extra = EscoExtra()
+    for stem, types in (("skills", ("KnowledgeSkillCompetence",)), ("skillGroups", ("SkillGroup",))):
+        file = folder / f"{stem}_{lang}.csv"
+        if file.is_file():
+            extra.concepts.extend(esco.iter_esco_concepts(file, types, issues))
+            extra.files.append(file.name)
+    for name, pillar in BROADER_FILES.items():
+        if (folder / name).is_file():
+            extra.broader.extend((pillar, r) for r in esco.iter_broader_relations(folder / name, issues))
+            extra.files.append(name)
+    occupations = {o.uri for o in data.occupations} | set(
+        EscoOccupation.objects.values_list("uri", flat=True)
+    )
+    skills = {c.uri for c in extra.concepts if c.concept_type == "KnowledgeSkillCompetence"}
+    skills |= set(
+        EscoSkill.objects.filter(concept_type=EscoSkill.ConceptType.SKILL).values_list("uri", flat=True)
+    )
+    for file in sorted(folder.glob("occupationSkillRelations*.csv")):
+        extra.files.append(file.name)
+        for relation in esco.iter_occupation_skills(file, issues):
+            if relation.occupation_uri not in occupations:
+                problem = f"occupationUri {relation.occupation_uri} is not an imported occupation"
+            elif relation.skill_uri not in skills:
+                problem = f"skillUri {relation.skill_uri} is not an imported skill"
+            else:
+                extra.relations.append(relation)
+                continue
+            issues.append(rome.Issue(file.name, relation.line, problem))
+    return extra
 
 
 def write_esco(data, report: ImportReport, *, by=None, progress: Progress = _noop) -> ReferentialVersion:
@@ -465,3 +539,90 @@ def write_esco(data, report: ImportReport, *, by=None, progress: Progress = _noo
     referential.counts = {"esco_occupations": len(rows)}
     referential.save(update_fields=["counts"])
     return referential
+
+
+def write_esco_skills(
+    extra: EscoExtra, referential: ReferentialVersion, report: ImportReport, *, progress=_noop
+):
+    """Database writes of an ESCO folder beside the occupations (inside the import's transaction):
+    skills and skill groups upserted on their URI (this language's labels added to the others),
+    hierarchy links and occupation–skill relations made equal to the files' (a file absent from
+    the folder leaves its table as it was)."""
+    lang = report.language
+    sizes = {"esco_skills": len(extra.concepts)}
+    sizes.update(
+        {f"esco_broader_{p}": sum(1 for q, _r in extra.broader if q == p) for p in EscoBroader.Pillar}
+    )
+    if extra.concepts:
+        current = {
+            uri: (labels, alt, desc)
+            for uri, labels, alt, desc in EscoSkill.objects.values_list(
+                "uri", "labels", "alt_labels", "descriptions"
+            )
+        }
+        rows: dict[str, dict[str, Any]] = {}
+        for concept in extra.concepts:
+            labels, alt, desc = current.get(concept.uri, ({}, {}, {}))
+            rows[concept.uri] = {
+                "concept_type": concept.concept_type,
+                "skill_type": concept.skill_type,
+                "reuse_level": concept.reuse_level,
+                "code": concept.code,
+                "labels": {**labels, lang: concept.preferred_label},
+                "alt_labels": {**alt, lang: list(concept.alt_labels)},
+                "descriptions": {**desc, lang: concept.description},
+                "referential_id": referential.pk,
+            }
+        fields = ["concept_type", "skill_type", "reuse_level", "code", "labels", "alt_labels", "descriptions",
+                  "referential_id"]  # fmt: skip
+        report.counts["esco_skills"], _ = upsert(EscoSkill, "uri", rows, fields, progress=progress)
+    for pillar in {p for p, _r in extra.broader}:
+        wanted = {(r.uri, r.broader_uri) for p, r in extra.broader if p == pillar}
+        report.counts[f"esco_broader_{pillar}"] = _replace_pairs(
+            EscoBroader.objects.filter(pillar=pillar),
+            ("uri", "broader_uri"),
+            wanted,
+            lambda pair, pillar=pillar: EscoBroader(pillar=pillar, uri=pair[0], broader_uri=pair[1]),
+        )
+    if any(name.startswith("occupationSkillRelations") for name in extra.files):
+        occupation_ids = dict(EscoOccupation.objects.values_list("uri", "pk"))
+        skill_ids = dict(EscoSkill.objects.values_list("uri", "pk"))
+        relation = {
+            (occupation_ids[r.occupation_uri], skill_ids[r.skill_uri]): r.relation_type
+            for r in extra.relations
+        }
+        links = EscoOccupationSkill.objects.all()
+        counts = _replace_pairs(
+            links,
+            ("occupation_id", "skill_id"),
+            set(relation),
+            lambda pair: EscoOccupationSkill(
+                occupation_id=pair[0], skill_id=pair[1], relation=relation[pair]
+            ),
+        )
+        changed = [
+            EscoOccupationSkill(pk=pk, relation=relation[(o, s)])
+            for pk, o, s, current in links.values_list("pk", "occupation_id", "skill_id", "relation")
+            if (o, s) in relation and relation[(o, s)] != current
+        ]
+        EscoOccupationSkill.objects.bulk_update(changed, ["relation"], batch_size=BATCH_SIZE)
+        counts["updated"] = len(changed)
+        counts["unchanged"] -= len(changed)
+        report.counts["esco_occupation_skills"] = counts
+    sizes["esco_occupation_skills"] = len(extra.relations)
+    referential.counts = {**referential.counts, **{k: v for k, v in sizes.items() if k in report.counts}}
+    referential.save(update_fields=["counts"])
+
+
+def _replace_pairs(queryset, fields: tuple[str, str], wanted: set[tuple], build) -> dict[str, int]:
+    """Make the (a, b) pairs of ``queryset`` equal to ``wanted``: create the missing ones (built by
+    ``build(pair)``), delete the others. Returns created / deleted / unchanged counts."""
+    existing = {(a, b): pk for a, b, pk in queryset.values_list(*fields, "pk")}
+    missing = [build(pair) for pair in wanted if pair not in existing]
+    gone = [pk for pair, pk in existing.items() if pair not in wanted]
+    for batch in _chunks(missing):
+        queryset.model.objects.bulk_create(batch, batch_size=BATCH_SIZE)
+    deleted = 0
+    for batch in _chunks(gone):
+        deleted += queryset.model.objects.filter(pk__in=batch).delete()[0]
+    return {"created": len(missing), "deleted": deleted, "unchanged": len(wanted) - len(missing)}

@@ -218,6 +218,81 @@ class EscoOccupation(models.Model):
         return self.labels.get(language) or next(iter(self.labels.values()), self.uri)
 
 
+class EscoSkill(models.Model):
+    """An ESCO skill or knowledge concept (``KnowledgeSkillCompetence``) or skill group
+    (``SkillGroup``); labels per language, as for occupations."""
+
+    class ConceptType(models.TextChoices):
+        SKILL = "KnowledgeSkillCompetence", _("compétence ou savoir")
+        GROUP = "SkillGroup", _("groupe de compétences")
+
+    uri = models.URLField(_("URI"), max_length=300, unique=True)
+    concept_type = models.CharField(_("type"), max_length=30, choices=ConceptType.choices)
+    skill_type = models.CharField(_("nature"), max_length=30, blank=True)  # skill/competence, knowledge
+    reuse_level = models.CharField(_("transversalité"), max_length=30, blank=True)
+    code = models.CharField(_("code ESCO"), max_length=40, blank=True)
+    labels = models.JSONField(_("intitulés"), default=dict)
+    alt_labels = models.JSONField(_("intitulés alternatifs"), default=dict, blank=True)
+    descriptions = models.JSONField(_("descriptions"), default=dict, blank=True)
+    referential = models.ForeignKey(ReferentialVersion, on_delete=models.PROTECT, related_name="+")
+    is_active = models.BooleanField(_("en vigueur"), default=True)
+
+    class Meta:
+        ordering = ["uri"]
+        verbose_name = _("compétence ESCO")
+        verbose_name_plural = _("compétences ESCO")
+
+    def __str__(self) -> str:
+        return self.label()
+
+    def label(self, language: str = "fr") -> str:
+        return self.labels.get(language) or next(iter(self.labels.values()), self.uri)
+
+
+class EscoBroader(models.Model):
+    """One link of an ESCO hierarchy: ``uri`` sits under ``broader_uri``. URIs, not foreign keys:
+    ISCO groups are not stored and a hierarchy file may name concepts of another export."""
+
+    class Pillar(models.TextChoices):
+        OCCUPATION = "occupation", _("métiers")
+        SKILL = "skill", _("compétences")
+
+    pillar = models.CharField(_("pilier"), max_length=12, choices=Pillar.choices)
+    uri = models.URLField(_("concept"), max_length=300)
+    broader_uri = models.URLField(_("concept plus large"), max_length=300)
+
+    class Meta:
+        verbose_name = _("lien de hiérarchie ESCO")
+        verbose_name_plural = _("liens de hiérarchie ESCO")
+        constraints = [models.UniqueConstraint(fields=["uri", "broader_uri"], name="esco_broader_unique")]
+        indexes = [models.Index(fields=["broader_uri"])]
+
+    def __str__(self) -> str:
+        return f"{self.uri} ⊂ {self.broader_uri}"
+
+
+class EscoOccupationSkill(models.Model):
+    """An ESCO occupation needs a skill, as essential or optional (occupationSkillRelations.csv)."""
+
+    class Relation(models.TextChoices):
+        ESSENTIAL = "essential", _("essentielle")
+        OPTIONAL = "optional", _("optionnelle")
+
+    occupation = models.ForeignKey(EscoOccupation, on_delete=models.CASCADE, related_name="skill_links")
+    skill = models.ForeignKey(EscoSkill, on_delete=models.CASCADE, related_name="occupation_links")
+    relation = models.CharField(_("relation"), max_length=10, choices=Relation.choices)
+
+    class Meta:
+        verbose_name = _("compétence d'un métier ESCO")
+        verbose_name_plural = _("compétences des métiers ESCO")
+        constraints = [
+            models.UniqueConstraint(fields=["occupation", "skill"], name="esco_occupation_skill_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occupation_id} → {self.skill_id} ({self.relation})"
+
+
 #: Score from which the job-title normaliser's best occupation is trusted on its own: a typed title
 #: resolves to it (with a lead, parcours.labour.normalising) and an offer's occupation inferred from
 #: its title is not flagged as uncertain (parcours.market).

@@ -241,6 +241,7 @@ class OccupationSkill:
     skill_uri: str
     relation_type: str
     skill_type: str = ""
+    line: int = 0  # physical line of the row in its file
 
 
 def _uri_problem(uri: str, kind: str | None, column: str) -> str | None:
@@ -340,4 +341,4 @@ def iter_occupation_skills(path: str | Path, issues: list[Issue]) -> Iterator[Oc
             issues.extend(Issue(path.name, line, p) for p in problems)
             continue
         seen.add(key)
-        yield OccupationSkill(row["occupationUri"], row["skillUri"], relation, row.get("skillType", ""))
+        yield OccupationSkill(row["occupationUri"], row["skillUri"], relation, row.get("skillType", ""), line)

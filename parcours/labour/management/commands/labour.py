@@ -57,11 +57,12 @@ class Command(AreaCommand):
         _import_arguments(rome, what="job-title and skill")
         esco = self.verb(
             "import-esco",
-            "import ESCO occupations (occupations_<lang>.csv, any language)",
+            "import ESCO: occupations_<lang>.csv, or the folder of the ESCO CSV download (occupations, "
+            "skills, skill groups, hierarchies, occupation-skill relations)",
             json=True,
             progress=True,
         )
-        esco.add_argument("file", help="ESCO occupations_<lang>.csv export")
+        esco.add_argument("file", help="ESCO occupations_<lang>.csv, or the folder of an ESCO CSV download")
         esco.add_argument("--lang", help="language of the labels (default: from the file name)")
         _import_arguments(esco, what="ESCO job-title")
         normalise = self.verb(
