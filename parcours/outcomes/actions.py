@@ -393,20 +393,30 @@ def _send_link(checkin: CheckIn, *, reminder: bool) -> None:
     )
 
 
-def employer_dedupe_key(checkin: CheckIn) -> str:
-    return f"checkin-{checkin.pk}-employer"
+def employer_dedupe_key(checkin: CheckIn, *, reminder: bool = False) -> str:
+    return f"checkin-{checkin.pk}-employer" + ("-reminder" if reminder else "")
 
 
-def send_employer_link(checkin: CheckIn) -> OutboundMessage | None:
+def send_employer_link(checkin: CheckIn, *, reminder: bool = False) -> OutboundMessage | None:
     """Send the employer's one-time link once (dedupe key), on the e-mail of the outcome's
     employer contact, when the person's consent "contact de l'employeur" to the organisation is
-    active. None when there is no consent, no contact, or the link was already sent."""
+    active. With ``reminder``, the one reminder, with a fresh link: only when the first message
+    went out at least REMIND_AFTER_DAYS ago. None when there is no consent, no contact, nothing
+    due, or the message was already sent."""
     outcome = checkin.outcome
     episode = outcome.episode
     if not outcome.employer_email or not employer_contact_allowed(episode):
         return None
-    if OutboundMessage.objects.filter(dedupe_key=employer_dedupe_key(checkin)).exists():
+    if OutboundMessage.objects.filter(dedupe_key=employer_dedupe_key(checkin, reminder=reminder)).exists():
         return None
+    if reminder:
+        first_sent = (
+            OutboundMessage.objects.filter(dedupe_key=employer_dedupe_key(checkin))
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if first_sent is None or first_sent > timezone.now() - datetime.timedelta(days=REMIND_AFTER_DAYS):
+            return None
     token = create_checkin_link(checkin, by=None, respondent=CheckIn.Respondent.EMPLOYER)
     person = episode.person
     return queue_message(
@@ -414,12 +424,14 @@ def send_employer_link(checkin: CheckIn) -> OutboundMessage | None:
         person=person,
         to_email=outcome.employer_email,
         organisation=episode.organisation,
-        subject=f"Suivi de l'embauche de {person.first_name} {person.last_name}",
-        body=f"{person.first_name} {person.last_name}, que vous avez embauché·e, a accepté que "
+        subject=("Rappel : " if reminder else "")
+        + f"Suivi de l'embauche de {person.first_name} {person.last_name}",
+        body=("Petit rappel, sans réponse de votre part : " if reminder else "")
+        + f"{person.first_name} {person.last_name}, que vous avez embauché·e, a accepté que "
         f"{episode.organisation.name} vous demande, {checkin.horizon_months} mois après "
         f"l'embauche, si la personne travaille toujours chez vous (une question, une minute) : "
         f"{link_url(token)}",
-        dedupe_key=employer_dedupe_key(checkin),
+        dedupe_key=employer_dedupe_key(checkin, reminder=reminder),
     )
 
 
@@ -428,9 +440,9 @@ def run_due_checkins(*, today: datetime.date | None = None) -> dict[str, int]:
     send the link of each check-in that came due, remind those unanswered REMIND_AFTER_DAYS after,
     mark UNKNOWN those still unanswered UNKNOWN_AFTER_DAYS after; send the employer's link of a
     pending check-in that came due once, when the person consents and the employer has a contact
-    e-mail. Idempotent."""
+    e-mail, and remind the employer once REMIND_AFTER_DAYS after that. Idempotent."""
     today = today or timezone.localdate()
-    counts = {"sent": 0, "reminded": 0, "unknown": 0, "employer": 0}
+    counts = {"sent": 0, "reminded": 0, "unknown": 0, "employer": 0, "employer_reminded": 0}
     due = CheckIn.objects.filter(status=CheckIn.Status.SCHEDULED, due_on__lte=today).select_related(
         "outcome__episode__person", "outcome__episode__organisation"
     )
@@ -459,6 +471,8 @@ def run_due_checkins(*, today: datetime.date | None = None) -> dict[str, int]:
         with transaction.atomic():
             if send_employer_link(checkin) is not None:
                 counts["employer"] += 1
+            elif send_employer_link(checkin, reminder=True) is not None:
+                counts["employer_reminded"] += 1
     expired = CheckIn.objects.filter(
         status=CheckIn.Status.REMINDED, due_on__lte=today - datetime.timedelta(days=UNKNOWN_AFTER_DAYS)
     ).select_related("outcome__episode")
@@ -469,10 +483,11 @@ def run_due_checkins(*, today: datetime.date | None = None) -> dict[str, int]:
             _event(checkin.outcome.episode, None, EVENT_CHECKIN_UNKNOWN, checkin=checkin.pk)
             counts["unknown"] += 1
     logger.info(
-        "checkins run sent=%d reminded=%d unknown=%d employer=%d",
+        "checkins run sent=%d reminded=%d unknown=%d employer=%d employer_reminded=%d",
         counts["sent"],
         counts["reminded"],
         counts["unknown"],
         counts["employer"],
+        counts["employer_reminded"],
     )
     return counts

@@ -51,26 +51,51 @@ def statuses(outcome) -> list[str]:
 def test_the_job_sends_reminds_then_marks_unknown_never_unemployed(outcome):
     due = first(outcome).due_on  # 5 February 2026
     with time_machine.travel(datetime.datetime(2026, 2, 4, 10, tzinfo=datetime.UTC), tick=False):
-        assert actions.run_due_checkins() == {"sent": 0, "reminded": 0, "unknown": 0, "employer": 0}
-    with time_machine.travel(datetime.datetime(2026, 2, 5, 10, tzinfo=datetime.UTC), tick=False):
-        assert actions.run_due_checkins() == {"sent": 1, "reminded": 0, "unknown": 0, "employer": 0}
         assert actions.run_due_checkins() == {
             "sent": 0,
             "reminded": 0,
             "unknown": 0,
             "employer": 0,
+            "employer_reminded": 0,
+        }
+    with time_machine.travel(datetime.datetime(2026, 2, 5, 10, tzinfo=datetime.UTC), tick=False):
+        assert actions.run_due_checkins() == {
+            "sent": 1,
+            "reminded": 0,
+            "unknown": 0,
+            "employer": 0,
+            "employer_reminded": 0,
+        }
+        assert actions.run_due_checkins() == {
+            "sent": 0,
+            "reminded": 0,
+            "unknown": 0,
+            "employer": 0,
+            "employer_reminded": 0,
         }  # idempotent
     remind_day = due + datetime.timedelta(days=actions.REMIND_AFTER_DAYS)
     with time_machine.travel(
         datetime.datetime.combine(remind_day, datetime.time(10), datetime.UTC), tick=False
     ):
-        assert actions.run_due_checkins() == {"sent": 0, "reminded": 1, "unknown": 0, "employer": 0}
+        assert actions.run_due_checkins() == {
+            "sent": 0,
+            "reminded": 1,
+            "unknown": 0,
+            "employer": 0,
+            "employer_reminded": 0,
+        }
     assert statuses(outcome)[0] == CheckIn.Status.REMINDED
     unknown_day = due + datetime.timedelta(days=actions.UNKNOWN_AFTER_DAYS)
     with time_machine.travel(
         datetime.datetime.combine(unknown_day, datetime.time(10), datetime.UTC), tick=False
     ):
-        assert actions.run_due_checkins() == {"sent": 0, "reminded": 0, "unknown": 1, "employer": 0}
+        assert actions.run_due_checkins() == {
+            "sent": 0,
+            "reminded": 0,
+            "unknown": 1,
+            "employer": 0,
+            "employer_reminded": 0,
+        }
     checkin = first(outcome)
     assert (checkin.status, checkin.still_employed) == (CheckIn.Status.UNKNOWN, None)
     assert statuses(outcome)[1:] == [CheckIn.Status.SCHEDULED] * 3

@@ -64,10 +64,28 @@ def test_with_consent_the_employer_link_is_sent_once_when_the_checkin_comes_due(
     consent(outcome, counselor)
     first = outcome.checkins.get(horizon_months=1)
     with at(datetime.date(2026, 2, 4)):
-        assert actions.run_due_checkins() == {"sent": 0, "reminded": 0, "unknown": 0, "employer": 0}
+        assert actions.run_due_checkins() == {
+            "sent": 0,
+            "reminded": 0,
+            "unknown": 0,
+            "employer": 0,
+            "employer_reminded": 0,
+        }
     with at(datetime.date(2026, 2, 5)), django_capture_on_commit_callbacks(execute=True):
-        assert actions.run_due_checkins() == {"sent": 1, "reminded": 0, "unknown": 0, "employer": 1}
-        assert actions.run_due_checkins() == {"sent": 0, "reminded": 0, "unknown": 0, "employer": 0}
+        assert actions.run_due_checkins() == {
+            "sent": 1,
+            "reminded": 0,
+            "unknown": 0,
+            "employer": 1,
+            "employer_reminded": 0,
+        }
+        assert actions.run_due_checkins() == {
+            "sent": 0,
+            "reminded": 0,
+            "unknown": 0,
+            "employer": 0,
+            "employer_reminded": 0,
+        }
     message = employer_messages().get()
     assert (message.kind, message.dedupe_key, message.channel, message.to, message.status) == (
         "employer_checkin",
@@ -94,15 +112,50 @@ def test_with_consent_the_employer_link_is_sent_once_when_the_checkin_comes_due(
     assert page.status_code == 200
     assert "travaille-t-elle toujours dans votre établissement" in page.content.decode()
     assert "Difficultés rencontrées" not in page.content.decode()
-    # still unanswered at the reminder: the person is reminded, the employer is not written to again
+    # still unanswered at the reminder: the person and the employer are reminded, once, with a
+    # fresh link (the first one stays valid until it expires or the check-in is settled)
     with at(datetime.date(2026, 2, 19)):
-        assert actions.run_due_checkins() == {"sent": 0, "reminded": 1, "unknown": 0, "employer": 0}
-    assert employer_messages().count() == 1
+        assert actions.run_due_checkins() == {
+            "sent": 0, "reminded": 1, "unknown": 0, "employer": 0, "employer_reminded": 1,
+        }  # fmt: skip
+        assert actions.run_due_checkins() == {
+            "sent": 0, "reminded": 0, "unknown": 0, "employer": 0, "employer_reminded": 0,
+        }  # fmt: skip
+    reminder = OutboundMessage.objects.get(dedupe_key=f"checkin-{first.pk}-employer-reminder")
+    assert reminder.to == EMPLOYER and reminder.body.startswith("Petit rappel")
+    assert CheckInLink.objects.filter(checkin=first, respondent="employer").count() == 2
+    assert employer_messages().count() == 1  # the first message, unchanged
+    # once the check-in is answered, nothing more goes to the employer
+    actions.answer_checkin(
+        first, by=counselor, respondent="counselor", still_employed=True, same_employer=True
+    )
+    with at(datetime.date(2026, 3, 20)):
+        assert actions.run_due_checkins()["employer_reminded"] == 0
+
+
+def test_the_employer_is_reminded_only_two_weeks_after_their_own_first_message(outcome, counselor):
+    # consent given late: the first message goes out on 12 February, its reminder two weeks later,
+    # not at the person's reminder date (19 February)
+    with at(datetime.date(2026, 2, 5)):
+        actions.run_due_checkins()
+    consent(outcome, counselor)
+    with at(datetime.date(2026, 2, 12)):
+        assert actions.run_due_checkins()["employer"] == 1
+    with at(datetime.date(2026, 2, 19)):
+        assert actions.run_due_checkins()["employer_reminded"] == 0
+    with at(datetime.date(2026, 2, 26)):
+        assert actions.run_due_checkins()["employer_reminded"] == 1
 
 
 def test_without_consent_nothing_is_sent_to_the_employer(outcome):
     with at(datetime.date(2026, 2, 5)):
-        assert actions.run_due_checkins() == {"sent": 1, "reminded": 0, "unknown": 0, "employer": 0}
+        assert actions.run_due_checkins() == {
+            "sent": 1,
+            "reminded": 0,
+            "unknown": 0,
+            "employer": 0,
+            "employer_reminded": 0,
+        }
     assert employer_messages().count() == 0
     assert not CheckInLink.objects.filter(respondent=CheckIn.Respondent.EMPLOYER).exists()
 
