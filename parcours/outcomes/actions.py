@@ -305,12 +305,14 @@ def answer_checkin(
     difficulties: list[str] | None = None,
     contract_type: str = "",
     contract_months: int | None = None,
+    changed_on: datetime.date | None = None,
 ) -> CheckIn:
     """Record the answer. A difficulty opens a job-retention action in the plan of the open
     episode (one per check-in); the employer is not asked about difficulties. Still in the job
     with the same employer (or the employer answering), other hours or a new contract
     (`contract_type`, with `contract_months` for a fixed-term one) update the outcome through
-    change_contract, effective at the check-in's due date."""
+    change_contract, effective on `changed_on` when the respondent says since when (not in the
+    future, not before the job's start), else at the check-in's due date."""
     checkin = CheckIn.objects.select_for_update().select_related("outcome__episode").get(pk=checkin.pk)
     if checkin.status not in (CheckIn.Status.SCHEDULED, CheckIn.Status.REMINDED):
         raise ValidationError("this check-in is already settled")
@@ -328,6 +330,8 @@ def answer_checkin(
                 "contract_type": "a new contract is recorded here only for the same job: record a new job instead"
             }
         )
+    if changed_on is not None and changed_on > timezone.localdate():
+        raise ValidationError({"changed_on": "the change cannot be in the future"})
     checkin.status = CheckIn.Status.ANSWERED
     checkin.answered_at = timezone.now()
     checkin.respondent = respondent
@@ -342,7 +346,7 @@ def answer_checkin(
         change_contract(
             checkin.outcome,
             by=by,
-            effective_on=checkin.due_on,
+            effective_on=changed_on or checkin.due_on,
             contract_type=contract_type,
             contract_months=contract_months,
             weekly_hours=weekly_hours,

@@ -90,6 +90,9 @@ class AnswerIn(Schema):
         None, description="a new contract with the same employer (same_employer true)"
     )
     contract_months: int | None = Field(None, ge=1, le=120)
+    changed_on: datetime.date | None = Field(
+        None, description="since when the new contract or hours apply (default: the check-in's due date)"
+    )
 
 
 def _checkin_out(checkin: CheckIn, can_see_sensitive: bool) -> dict:

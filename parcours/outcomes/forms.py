@@ -1,4 +1,5 @@
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from parcours.diagnosis.models import SENSITIVE_BARRIERS, BarrierKind
@@ -116,6 +117,12 @@ class AnswerForm(forms.Form):
     contract_months = forms.IntegerField(
         label=_("Durée prévue du nouveau contrat (mois)"), min_value=1, max_value=120, required=False
     )
+    changed_on = forms.DateField(
+        label=_("Depuis quand ? (nouveau contrat ou nouveaux horaires)"),
+        help_text=_("Laissé vide : la date du point de suivi."),
+        required=False,
+        widget=DATE,
+    )
 
     def __init__(self, *args, can_see_sensitive: bool = True, employer: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -133,6 +140,9 @@ class AnswerForm(forms.Form):
         contract = data.get("contract_type")
         if contract and contract in FIXED_TERM and not data.get("contract_months"):
             self.add_error("contract_months", _("Indiquez la durée prévue du nouveau contrat."))
+        changed_on = data.get("changed_on")
+        if changed_on and changed_on > timezone.localdate():
+            self.add_error("changed_on", _("La date du changement ne peut pas être dans le futur."))
         if contract and not data.get("still_employed"):
             self.add_error("contract_type", _("Un nouveau contrat suppose d'être toujours en emploi."))
         if contract and "same_employer" in self.fields and data.get("same_employer") is not True:

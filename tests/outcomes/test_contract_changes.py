@@ -221,3 +221,63 @@ def test_the_api_records_a_new_contract(client, outcome, counselor):
         f"/api/v1/checkins/{at(outcome, 3).pk}/answer", json.dumps(moved), content_type="application/json"
     )
     assert response.status_code == 400
+
+
+def test_the_respondent_says_since_when_and_the_change_is_dated_then(client, outcome, counselor):
+    # Issue 13: a change reported at the 6-month check-in but made in March is dated in March, so
+    # the 3-month horizon reads the new contract.
+    actions.answer_checkin(
+        at(outcome, 6),
+        by=counselor,
+        respondent="counselor",
+        still_employed=True,
+        same_employer=True,
+        contract_type="cdi",
+        changed_on=datetime.date(2025, 3, 1),
+    )
+    change = ContractChange.objects.get()
+    assert change.effective_on == datetime.date(2025, 3, 1)
+    assert actions.terms_at(reload(outcome), datetime.date(2025, 4, 10))[0] == "cdi"
+    assert actions.terms_at(reload(outcome), datetime.date(2025, 2, 28))[0] == "cdd"
+
+
+def test_a_change_date_before_the_job_or_in_the_future_is_refused(client, outcome, counselor):
+    answer = {"still_employed": True, "same_employer": True, "contract_type": "cdi"}
+    with pytest.raises(ValidationError):
+        actions.answer_checkin(
+            at(outcome, 1),
+            by=counselor,
+            respondent="counselor",
+            changed_on=datetime.date(2024, 12, 1),
+            **answer,
+        )
+    assert at(outcome, 1).status == CheckIn.Status.SCHEDULED  # nothing recorded
+    client.force_login(counselor)
+    checkin = at(outcome, 1)
+    prefix = f"c{checkin.pk}-"
+    tomorrow = datetime.date.today() + datetime.timedelta(days=2)
+    response = client.post(
+        reverse("outcomes:answer", kwargs={"checkin_id": checkin.pk}),
+        {
+            f"{prefix}still_employed": "yes",
+            f"{prefix}same_employer": "yes",
+            f"{prefix}contract_type": "cdi",
+            f"{prefix}changed_on": tomorrow.isoformat(),
+        },
+    )
+    assert response.status_code == 400
+    assert "La date du changement ne peut pas être dans le futur." in response.content.decode()
+    api = client.post(
+        f"/api/v1/checkins/{checkin.pk}/answer",
+        json.dumps({**answer, "changed_on": tomorrow.isoformat()}),
+        content_type="application/json",
+    )
+    assert (api.status_code, api.json()) == (400, {"error": "the change cannot be in the future"})
+    assert not ContractChange.objects.exists()
+    ok = client.post(
+        f"/api/v1/checkins/{checkin.pk}/answer",
+        json.dumps({**answer, "changed_on": "2025-01-20"}),
+        content_type="application/json",
+    )
+    assert ok.status_code == 200
+    assert ContractChange.objects.get().effective_on == datetime.date(2025, 1, 20)
