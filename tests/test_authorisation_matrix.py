@@ -306,6 +306,7 @@ HTML_RULES: dict[str, Rule] = {
     "portal:occupations": Rule(PERSON),
     "portal:occupation": Rule(PERSON),
     "portal:offers": Rule(PERSON),
+    "portal:offer_interest": Rule(PERSON, lambda ctx: {"episode": str(ctx["episode"].public_id)}),
     "portal:answer_checkin": Rule(PERSON, lambda ctx: {"still_employed": "yes"}),
     "portal:threads": Rule(PERSON),
     "portal:thread": Rule(PERSON),
@@ -1091,6 +1092,7 @@ HTML_PARAMETERS = {
     "attachment_id": ("attachment", "pk"),
     "rule_id": ("availability_rule", "pk"),
     "absence_id": ("absence", "pk"),
+    "offer_id": ("offer", "pk"),
 }
 HTML_CONSTANTS = {"code": "time_to_first_contact", "year": "2026", "verb": "accept", "index": 1}
 

@@ -16,6 +16,8 @@ from django.utils import timezone
 
 from parcours.agenda import actions as agenda
 from parcours.cases.models import CaseEvent
+from parcours.conversations import actions as conversations
+from parcours.conversations.models import Thread
 from parcours.messaging import actions as messaging
 from parcours.messaging.models import DeliveryChannel, OutboundMessage
 from parcours.messaging.sms import normalise_phone, sms_available
@@ -406,3 +408,26 @@ def change_own_consent(person: Person, *, organisation, scope: str, give: bool):
                 f"« {label} » à {organisation.name}.\n\n{_person_link(person)}"
             ),
         )
+
+
+def offer_subject(offer) -> str:
+    return f"Offre : {offer.title}"[:150]
+
+
+def express_interest_in_offer(episode, offer, *, person: Person):
+    """The person tells their counselor an offer interests them: a conversation of the episode,
+    written by the person, naming the offer (title, employer, place, contract, reference), which
+    the counselor is notified of and which counts as a contact like any message. Saying it twice
+    for the same offer returns the same conversation. Returns the thread."""
+    if episode.person_id != person.pk:
+        raise ValidationError("not the person's episode")
+    existing = Thread.objects.filter(episode=episode, subject=offer_subject(offer)).first()
+    if existing is not None:
+        return existing
+    where = ", ".join(x for x in (offer.employer_name, offer.place_label or offer.commune_insee) if x)
+    body = (
+        f"Bonjour, l'offre « {offer.title} »{f' ({where})' if where else ''} — "
+        f"{offer.get_contract_type_display()} — m'intéresse. Pouvez-vous m'aider à y répondre ?\n"
+        f"Référence : {offer.source} {offer.external_id}"
+    )
+    return conversations.start_thread(episode, by=None, subject=offer_subject(offer), body=body)

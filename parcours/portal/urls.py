@@ -50,6 +50,7 @@ urlpatterns = [
     path("metiers/", explore.occupations, name="occupations"),
     path("metiers/<str:rome_code>/", explore.occupation, name="occupation"),
     path("offres/", explore.offers, name="offers"),
+    path("offres/<int:offer_id>/interet/", explore.offer_interest, name="offer_interest"),
     path("mes-donnees/", pages.my_data, name="my_data"),
     path("mes-donnees.json", pages.my_data_json, name="my_data_json"),
     path("mes-donnees.pdf", pages.my_data_pdf, name="my_data_pdf"),

@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 
 from parcours.cases.models import CaseEvent
+from parcours.conversations.models import Message, Thread
 from parcours.diagnosis.models import Barrier, Diagnosis
 from parcours.labour import actions as labour_actions
 from parcours.labour import importers
@@ -205,3 +206,38 @@ def test_explore_pages_need_the_person_login(client, db):
         response = client.get(reverse(f"portal:{name}"))
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("portal:login"))
+
+
+def test_this_offer_interests_me_writes_to_the_counselor_once(me, rome, person, episode, counselor):
+    person.commune = make_commune(
+        insee_code="59350", name="Lille", postcode="59000", latitude=50.6292, longitude=3.0573
+    )
+    person.save(update_fields=["commune"])
+    offer = OfferFactory(title="Aide-soignant de nuit", rome_code="J1501", employer_name="EHPAD Les Tilleuls")
+    page = me.get(reverse("portal:offers")).content.decode()
+    url = reverse("portal:offer_interest", kwargs={"offer_id": offer.pk})
+    assert f'action="{url}"' in page
+    response = me.post(url, {"episode": str(episode.public_id)})
+    thread = Thread.objects.get(episode=episode)
+    assert response.status_code == 302 and response.url == reverse(
+        "portal:thread", kwargs={"thread_id": thread.pk}
+    )
+    assert thread.subject == "Offre : Aide-soignant de nuit"
+    message = Message.objects.get(thread=thread)
+    assert message.author is None  # written by the person
+    assert "« Aide-soignant de nuit » (EHPAD Les Tilleuls" in message.body
+    assert f"Référence : {offer.source} {offer.external_id}" in message.body
+    again = me.post(url, {"episode": str(episode.public_id)})  # twice: the same conversation
+    assert again.status_code == 302 and Message.objects.filter(thread__episode=episode).count() == 1
+
+
+def test_interest_needs_an_own_open_episode_and_an_active_offer(me, person, episode, counselor):
+    offer = OfferFactory(title="Aide-soignant de nuit", rome_code="J1501")
+    stranger = EpisodeFactory(organisation=episode.organisation, referent=counselor)
+    url = reverse("portal:offer_interest", kwargs={"offer_id": offer.pk})
+    assert me.post(url, {"episode": str(stranger.public_id)}).status_code == 404
+    assert me.post(url, {}).status_code == 404
+    gone = OfferFactory(title="Ancienne offre", rome_code="J1501", is_active=False)
+    missing = reverse("portal:offer_interest", kwargs={"offer_id": gone.pk})
+    assert me.post(missing, {"episode": str(episode.public_id)}).status_code == 404
+    assert me.get(url).status_code == 405

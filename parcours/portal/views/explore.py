@@ -23,6 +23,7 @@ from parcours.labour.normalising import search_occupations
 from parcours.labour.skills import neighbours, occupation_gaps
 from parcours.market.forms import PersonOfferForm
 from parcours.market.matching import criteria_for_episode, match_offers
+from parcours.market.models import JobOffer
 from parcours.portal import actions as portal_actions
 from parcours.portal import scope
 from parcours.portal.auth import person_required
@@ -180,3 +181,18 @@ def offers(request: HttpRequest) -> HttpResponse:
             }
         )
     return render(request, "portal/offers.html", {"sections": sections, "form": form})
+
+
+@require_POST
+@person_required
+def offer_interest(request: HttpRequest, offer_id: int) -> HttpResponse:
+    """ "Cette offre m'intéresse": a conversation with the counselor of the chosen episode."""
+    episode = scope.get_own(scope.own_episodes(request.person).open(), public_id=request.POST.get("episode"))
+    offer = get_object_or_404(JobOffer.objects.matchable(), pk=offer_id)
+    try:
+        thread = portal_actions.express_interest_in_offer(episode, offer, person=request.person)
+    except ValidationError:
+        messages.error(request, _("Votre message n'a pas pu être envoyé : écrivez à votre conseiller·ère."))
+        return redirect("portal:offers")
+    messages.success(request, _("Votre conseiller·ère est prévenu·e : vous pouvez continuer l'échange ici."))
+    return redirect("portal:thread", thread_id=thread.pk)
