@@ -526,6 +526,7 @@ API_RULES: dict[str, Rule] = {
     "GET /market/hiring": Rule(LOGGED_IN),
     "GET /occupations": Rule(LOGGED_IN),
     "GET /occupations/{rome_code}": Rule(LOGGED_IN),
+    "GET /esco/occupation": Rule(LOGGED_IN),  # without ?uri= : 422
     "POST /normalise": Rule(LOGGED_IN, lambda ctx: {"titles": ["aide soignante"]}),
     "GET /episodes/{public_id}/career-project": Rule(READ),
     "POST /episodes/{public_id}/career-project": Rule(WRITE, lambda ctx: {}),
@@ -709,6 +710,7 @@ STATUS: dict[str, int | dict[str, int]] = {
     "GET /market/tension": 422,
     "GET /occupations": 200,
     "GET /occupations/{rome_code}": 200,
+    "GET /esco/occupation": 422,
     "GET /persons": 200,
     "GET /persons/duplicates": 422,
     "GET /persons/{public_id}": 200,

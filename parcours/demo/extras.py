@@ -37,6 +37,8 @@ from parcours.profiling.actions import train_platform_model
 logger = logging.getLogger(__name__)
 
 ROME_SAMPLE_DIR = Path(__file__).resolve().parent.parent / "labour" / "fixtures" / "rome_sample"
+#: real ESCO rows and a hand-chosen ROME <-> ESCO crosswalk for the sample fiches (see its README)
+ESCO_SAMPLE_DIR = ROME_SAMPLE_DIR.parent / "esco_rome_sample"
 
 
 def _quiet(*args, **kwargs) -> None:
@@ -64,8 +66,15 @@ def _build_extras(seed: int, report: Callable[[str], None]) -> None:
     _quiet("diagnosis", "load-questionnaires")
     _quiet("diagnosis", "load-orientation-rules")
 
-    report("référentiel ROME (échantillon)")
+    report("référentiels ROME et ESCO (échantillons, table de correspondance)")
     _quiet("labour", "import-rome", str(ROME_SAMPLE_DIR))
+    _quiet(
+        "labour",
+        "import-esco",
+        str(ESCO_SAMPLE_DIR),
+        "--mapping",
+        str(ESCO_SAMPLE_DIR / "correspondance_rome_esco.csv"),
+    )
 
     organisations = list(Organisation.objects.order_by("pk"))
     territories = list(Territory.objects.filter(level=Territory.Level.COMMUNE).order_by("pk"))
@@ -129,3 +138,4 @@ def _build_extras(seed: int, report: Callable[[str], None]) -> None:
     report("modèle de profilage")
     if train_platform_model(by=None, activate=True) is not None:
         _quiet("profiling", "score-all")
+

@@ -12,6 +12,7 @@ from parcours.labour.models import (
     NormaliserArtefact,
     Occupation,
     ReferentialVersion,
+    RomeEscoMatch,
     RomeItem,
     TargetOccupation,
     WorkPlacement,
@@ -61,6 +62,14 @@ class RomeItemAdmin(ReadOnlyAdmin):
 class EscoOccupationAdmin(ReadOnlyAdmin):
     list_display = ["uri", "isco_group", "is_active"]
     search_fields = ["uri", "code"]
+
+
+@admin.register(RomeEscoMatch)
+class RomeEscoMatchAdmin(ReadOnlyAdmin):
+    list_display = ["occupation", "job_title", "esco_occupation", "relation"]
+    list_filter = ["relation"]
+    search_fields = ["occupation__rome_code", "job_title__code_ogr", "=esco_occupation__uri"]
+    list_select_related = ["occupation", "job_title", "esco_occupation"]
 
 
 @admin.register(NormaliserArtefact)

@@ -10,19 +10,29 @@ import uuid
 from typing import Annotated, Literal
 
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.responses import Status as HttpStatus
 
 from parcours.cases import access
 from parcours.labour import actions
-from parcours.labour.models import CareerProject, Occupation, TargetOccupation, Taxonomy, WorkPlacement
+from parcours.labour.esco_links import esco_matches, rome_matches
+from parcours.labour.models import (
+    CareerProject,
+    EscoOccupation,
+    Occupation,
+    TargetOccupation,
+    Taxonomy,
+    WorkPlacement,
+)
 from parcours.labour.normalising import NoReferential, get_normaliser, search_occupations
 from parcours.labour.skills import neighbours, occupation_gaps, skill_profile
 
 router = Router(tags=["métiers et projet professionnel"])
 
 MAX_ID = 2**63 - 1
+MAX_ESCO_SKILLS = 500
 
 
 class OccupationOut(Schema):
@@ -40,12 +50,36 @@ class SkillOut(Schema):
     is_held: bool
 
 
+class EscoMatchOut(Schema):
+    uri: str
+    label: str
+    relation: str  # SKOS: exactMatch, closeMatch, narrowMatch, broadMatch, relatedMatch, "" (unspecified)
+    job_title: str  # the job title the link was made for ("" for the fiche)
+    is_chosen: bool  # the link that stands for the fiche (esco_uri)
+    essential_skills: list[str]
+    optional_skills: list[str]
+
+
 class OccupationDetailOut(OccupationOut):
     definition: str
     access: str
     esco_uri: str
+    esco: list[EscoMatchOut]
     skills: list[SkillOut]
     neighbours: list[OccupationOut]
+
+
+class RomeMatchOut(OccupationOut):
+    relation: str
+    job_title: str
+    skills: list[SkillOut]
+
+
+class EscoOccupationOut(Schema):
+    uri: str
+    label: str
+    isco_group: str
+    rome: list[RomeMatchOut]
 
 
 class NormaliseIn(Schema):
@@ -88,11 +122,49 @@ def get_occupation(request, rome_code: str):
         "definition": occupation.definition,
         "access": occupation.access,
         "esco_uri": occupation.esco_uri,
-        "skills": [
-            {"code": s.code, "label": s.label, "kind": s.kind_label, "is_core": s.is_core, "is_held": False}
-            for s in gaps.required
+        "esco": [
+            {
+                "uri": m.uri,
+                "label": m.label,
+                "relation": m.relation,
+                "job_title": m.via,
+                "is_chosen": m.is_chosen,
+                "essential_skills": m.essential,
+                "optional_skills": m.optional,
+            }
+            for m in esco_matches(occupation, limit=MAX_ESCO_SKILLS)
         ],
+        "skills": _skills(gaps),
         "neighbours": [_occupation(link.target) for link in neighbours(occupation)],
+    }
+
+
+def _skills(gaps) -> list[dict]:
+    return [
+        {"code": s.code, "label": s.label, "kind": s.kind_label, "is_core": s.is_core, "is_held": False}
+        for s in gaps.required
+    ]
+
+
+@router.get("/esco/occupation", response=EscoOccupationOut)
+def get_esco_occupation(request, uri: str = Query(..., max_length=300)):
+    """An ESCO occupation with the ROME fiches the imported crosswalk links it to, and their ROME
+    skills: the way ROME skills travel to an ESCO occupation (404 for a URI not imported)."""
+    esco = get_object_or_404(EscoOccupation, uri=uri)
+    language = (get_language() or "fr")[:2]
+    return {
+        "uri": esco.uri,
+        "label": esco.label(language),
+        "isco_group": esco.isco_group,
+        "rome": [
+            {
+                **_occupation(match.occupation),
+                "relation": match.relation,
+                "job_title": match.job_title.label if match.job_title else "",
+                "skills": _skills(occupation_gaps(match.occupation, set())),
+            }
+            for match in rome_matches(esco)
+        ],
     }
 
 

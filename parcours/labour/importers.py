@@ -41,11 +41,12 @@ from parcours.labour.models import (
     Occupation,
     OccupationSkill,
     ReferentialVersion,
+    RomeEscoMatch,
     RomeItem,
     Taxonomy,
 )
 from parcours.stats.errors import BadInputError
-from parcours.stats.labour import esco, rome
+from parcours.stats.labour import crosswalk, esco, rome
 
 logger = logging.getLogger(__name__)
 
@@ -387,14 +388,16 @@ def import_esco(
     by=None,
     progress: Progress = _noop,
     fit: bool = True,
+    mapping: str | Path | None = None,
 ) -> ImportReport:
     """Import an ESCO export: an ``occupations_<lang>.csv`` file, or the folder of the ESCO CSV
     download — occupations, then when present skills and skill groups (``skills_<lang>.csv``,
     ``skillGroups_<lang>.csv``), the two hierarchies (``broaderRelations*Pillar.csv``) and the
-    occupation–skill relations (``occupationSkillRelations*.csv``). Labels of other languages
-    already imported are kept: each language's labels live under its own key. Every file is read
-    and checked before anything is written; any invalid row aborts the whole import unless
-    ``skip_invalid``."""
+    occupation–skill relations (``occupationSkillRelations*.csv``) — and, when ``mapping`` names
+    it, the ROME ↔ ESCO crosswalk (:func:`read_crosswalk`), which fills ``Occupation.esco_uri``.
+    Labels of other languages already imported are kept: each language's labels live under its
+    own key. Every file is read and checked before anything is written; any invalid row aborts
+    the whole import unless ``skip_invalid``."""
     started = time.perf_counter()
     path = Path(path)
     folder = path if path.is_dir() else None
@@ -413,6 +416,10 @@ def import_esco(
     report = ImportReport(taxonomy=Taxonomy.ESCO, source=str(folder or path), version=version, language=lang)
     issues = list(data.issues)
     extra = _read_esco_folder(folder, lang, data, issues) if folder is not None else None
+    links = None
+    if mapping is not None:
+        known = {o.uri for o in data.occupations} | set(EscoOccupation.objects.values_list("uri", flat=True))
+        links = read_crosswalk(mapping, known, issues)
     report.issues = [_issue_dict(i) for i in issues]
     if report.errors and not skip_invalid:
         report.aborted = True
@@ -422,6 +429,8 @@ def import_esco(
         referential = write_esco(data, report, by=by, progress=progress)
         if extra is not None:
             write_esco_skills(extra, referential, report, progress=progress)
+        if links is not None:
+            write_crosswalk(links, report)
     report.referential_id = referential.pk
     report.duration_seconds = time.perf_counter() - started
     ReferentialVersion.objects.filter(pk=referential.pk).update(duration_seconds=report.duration_seconds)
@@ -626,3 +635,106 @@ def _replace_pairs(queryset, fields: tuple[str, str], wanted: set[tuple], build)
     for batch in _chunks(gone):
         deleted += queryset.model.objects.filter(pk__in=batch).delete()[0]
     return {"created": len(missing), "deleted": deleted, "unchanged": len(wanted) - len(missing)}
+
+
+# --------------------------------------------------------------------------- ROME <-> ESCO
+
+
+@dataclass(frozen=True, slots=True)
+class ResolvedLink:
+    """A crosswalk row checked against the referentials: database ids and the fiche's code."""
+
+    link: crosswalk.CrosswalkLink  # rome_code filled from the job title when the row gave none
+    occupation_id: int
+    job_title_id: int | None
+
+
+def read_crosswalk(path: str | Path, esco_uris: set[str], issues: list) -> list[ResolvedLink]:
+    """Read a ROME ↔ ESCO crosswalk (parcours.stats.labour.crosswalk) and check every row against
+    the imported ROME (fiche codes, job-title OGR codes, a job title of the fiche the row names)
+    and ``esco_uris``; problems go to ``issues`` with their line. Nothing is written."""
+    path = Path(path)
+    if not path.is_file():
+        raise BadInputError(f"crosswalk file not found: {path}")
+    occupations = dict(Occupation.objects.values_list("rome_code", "pk"))
+    if not occupations:
+        raise BadInputError(
+            f"{path.name}: no ROME referential imported; run parcours labour import-rome first"
+        )
+    titles = {
+        ogr: (pk, code)
+        for ogr, pk, code in JobTitle.objects.values_list("code_ogr", "pk", "occupation__rome_code")
+    }
+    resolved: list[ResolvedLink] = []
+    for link in crosswalk.iter_crosswalk(path, issues):
+        problems = []
+        title_id = None
+        rome_code = link.rome_code
+        if link.code_ogr:
+            if link.code_ogr not in titles:
+                problems.append(f"OGR code {link.code_ogr} is not a job title of the imported ROME")
+            else:
+                title_id, title_code = titles[link.code_ogr]
+                if rome_code and rome_code != title_code:
+                    problems.append(
+                        f"OGR code {link.code_ogr} is a job title of {title_code}, not of {rome_code}"
+                    )
+                rome_code = title_code
+        if rome_code and rome_code not in occupations:
+            problems.append(f"ROME code {rome_code} is not in the imported ROME")
+        if link.esco_uri not in esco_uris:
+            problems.append(f"{link.esco_uri} is not an imported ESCO occupation")
+        if problems:
+            issues.extend(rome.Issue(path.name, link.line, p) for p in problems)
+            continue
+        link = crosswalk.CrosswalkLink(rome_code, link.esco_uri, link.relation, link.code_ogr, link.line)
+        resolved.append(ResolvedLink(link, occupations[rome_code], title_id))
+    return resolved
+
+
+def write_crosswalk(links: list[ResolvedLink], report: ImportReport) -> None:
+    """Make the stored crosswalk equal to ``links`` (inside the import's transaction), then set
+    each fiche's ``esco_uri`` to its chosen link (crosswalk.choose_per_fiche) and clear it on the
+    fiches the crosswalk no longer names."""
+    esco_ids = dict(EscoOccupation.objects.values_list("uri", "pk"))
+    wanted = {(r.occupation_id, r.job_title_id, esco_ids[r.link.esco_uri]): r.link.relation for r in links}
+    existing = {
+        (o, t, e): (pk, relation)
+        for pk, o, t, e, relation in RomeEscoMatch.objects.values_list(
+            "pk", "occupation_id", "job_title_id", "esco_occupation_id", "relation"
+        )
+    }
+    missing = [
+        RomeEscoMatch(occupation_id=o, job_title_id=t, esco_occupation_id=e, relation=wanted[o, t, e])
+        for (o, t, e) in wanted
+        if (o, t, e) not in existing
+    ]
+    changed = [
+        RomeEscoMatch(pk=pk, relation=wanted[key])
+        for key, (pk, relation) in existing.items()
+        if key in wanted and wanted[key] != relation
+    ]
+    gone = [pk for key, (pk, _relation) in existing.items() if key not in wanted]
+    RomeEscoMatch.objects.bulk_create(missing, batch_size=BATCH_SIZE)
+    RomeEscoMatch.objects.bulk_update(changed, ["relation"], batch_size=BATCH_SIZE)
+    for batch in _chunks(gone):
+        RomeEscoMatch.objects.filter(pk__in=batch).delete()
+    counts = {
+        "created": len(missing),
+        "updated": len(changed),
+        "deleted": len(gone),
+        "unchanged": len(wanted) - len(missing) - len(changed),
+    }
+    report.counts["rome_esco_links"] = counts
+    main_titles = dict(JobTitle.objects.filter(is_main=True).values_list("occupation__rome_code", "code_ogr"))
+    chosen = crosswalk.choose_per_fiche([r.link for r in links], main_titles)
+    updates = [
+        Occupation(pk=pk, esco_uri=chosen.get(code, ""))
+        for pk, code, current in Occupation.objects.values_list("pk", "rome_code", "esco_uri")
+        if chosen.get(code, "") != current
+    ]
+    Occupation.objects.bulk_update(updates, ["esco_uri"], batch_size=BATCH_SIZE)
+    report.counts["occupations_esco_uri"] = {
+        "updated": len(updates),
+        "unchanged": len(chosen) - sum(1 for u in updates if u.esco_uri),
+    }

@@ -293,6 +293,41 @@ class EscoOccupationSkill(models.Model):
         return f"{self.occupation_id} → {self.skill_id} ({self.relation})"
 
 
+class RomeEscoMatch(models.Model):
+    """One link of the ROME ↔ ESCO crosswalk: a ROME fiche, or one of its job titles, to an ESCO
+    occupation, with the SKOS relation the crosswalk gives (``Occupation.esco_uri`` holds the
+    one link chosen per fiche, parcours.stats.labour.crosswalk.choose_per_fiche)."""
+
+    class Relation(models.TextChoices):
+        EXACT = "exactMatch", _("équivalent")
+        CLOSE = "closeMatch", _("proche")
+        NARROW = "narrowMatch", _("plus spécifique")
+        BROAD = "broadMatch", _("plus général")
+        RELATED = "relatedMatch", _("apparenté")
+        UNSPECIFIED = "", _("non précisée")
+
+    occupation = models.ForeignKey(Occupation, on_delete=models.CASCADE, related_name="esco_matches")
+    job_title = models.ForeignKey(
+        JobTitle, on_delete=models.CASCADE, null=True, blank=True, related_name="esco_matches"
+    )
+    esco_occupation = models.ForeignKey(EscoOccupation, on_delete=models.CASCADE, related_name="rome_matches")
+    relation = models.CharField(_("relation"), max_length=12, choices=Relation.choices, blank=True)
+
+    class Meta:
+        ordering = ["occupation", "job_title", "esco_occupation"]
+        verbose_name = _("correspondance ROME ↔ ESCO")
+        verbose_name_plural = _("correspondances ROME ↔ ESCO")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["occupation", "job_title", "esco_occupation"],
+                name="rome_esco_match_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.occupation_id} → {self.esco_occupation_id} ({self.relation or '?'})"
+
+
 #: Score from which the job-title normaliser's best occupation is trusted on its own: a typed title
 #: resolves to it (with a lead, parcours.labour.normalising) and an offer's occupation inferred from
 #: its title is not flagged as uncertain (parcours.market).

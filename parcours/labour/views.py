@@ -25,6 +25,7 @@ from parcours.cases import access
 from parcours.cases.locking import ConcurrentEditError
 from parcours.cases.models import SupportEpisode
 from parcours.labour import actions
+from parcours.labour.esco_links import esco_matches
 from parcours.labour.forms import (
     AddTargetForm,
     AssessPlacementForm,
@@ -76,7 +77,13 @@ def occupation_detail(request: HttpRequest, rome_code: str) -> HttpResponse:
     return render(
         request,
         "labour/occupation_detail.html",
-        {"occupation": occupation, "gaps": gaps, "titles": titles, "neighbours": neighbours(occupation)},
+        {
+            "occupation": occupation,
+            "gaps": gaps,
+            "titles": titles,
+            "neighbours": neighbours(occupation),
+            "esco_matches": esco_matches(occupation),
+        },
     )
 
 

@@ -13,7 +13,7 @@ from parcours.cases.models import Appointment, Contact, SupportEpisode
 from parcours.catalogue.models import PartnershipConvention, Referral, Service
 from parcours.diagnosis.models import Action, Barrier, Diagnosis, Orientation, Skill
 from parcours.evaluation.models import Assignment, IndicatorValue, SurveyInvitation, SurveyResponse
-from parcours.labour.models import CareerProject, TargetOccupation, WorkPlacement
+from parcours.labour.models import CareerProject, Occupation, RomeEscoMatch, TargetOccupation, WorkPlacement
 from parcours.market.models import JobOffer, TensionValue
 from parcours.obligations.models import Obligation, SanctionProcedure, Status
 from parcours.outcomes.models import CheckIn, EmploymentOutcome
@@ -49,6 +49,8 @@ FIGURES = {
     "services": lambda: Service.objects.count(),
     "referrals": lambda: Referral.objects.count(),
     "conventions": lambda: PartnershipConvention.objects.count(),
+    "rome_esco_links": lambda: RomeEscoMatch.objects.count(),
+    "occupations_with_esco": lambda: Occupation.objects.exclude(esco_uri="").count(),
     "job_offers": lambda: JobOffer.objects.count(),
     "job_offers_inferred": lambda: JobOffer.objects.filter(rome_score__isnull=False).count(),
     "job_offers_uncertain": lambda: JobOffer.objects.uncertain_occupation().count(),

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from parcours.diagnosis import questionnaire as q
 from parcours.diagnosis.models import Diagnosis
 from parcours.diagnosis.views import fill_section_page, review_context
+from parcours.labour.esco_links import esco_matches
 from parcours.labour.forms import OccupationSearchForm
 from parcours.labour.models import JobTitle, Occupation
 from parcours.labour.normalising import search_occupations
@@ -144,6 +145,7 @@ def occupation(request: HttpRequest, rome_code: str) -> HttpResponse:
             "-is_main", "label"
         ),
         "neighbours": neighbours(occupation),
+        "esco_matches": esco_matches(occupation),
         "detail_route": "portal:occupation",
     }
     return render(request, "portal/occupation.html", context)

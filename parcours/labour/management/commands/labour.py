@@ -64,6 +64,12 @@ class Command(AreaCommand):
         )
         esco.add_argument("file", help="ESCO occupations_<lang>.csv, or the folder of an ESCO CSV download")
         esco.add_argument("--lang", help="language of the labels (default: from the file name)")
+        esco.add_argument(
+            "--mapping",
+            metavar="FILE",
+            help="ROME <-> ESCO crosswalk CSV (code_rome and/or code_ogr, ESCO URI, relation; columns "
+            "found by header name): links stored, Occupation.esco_uri filled; needs the ROME imported",
+        )
         _import_arguments(esco, what="ESCO job-title")
         normalise = self.verb(
             "normalise", "map free-text job titles to ROME codes or ESCO URIs", json=True, progress=True
@@ -132,6 +138,7 @@ class Command(AreaCommand):
             return importers.import_esco(
                 options["file"],
                 language=options["lang"],
+                mapping=options["mapping"],
                 skip_invalid=options["skip_invalid"],
                 fit=not options["no_fit"],
                 progress=bar.update,
