@@ -138,4 +138,6 @@ def _build_extras(seed: int, report: Callable[[str], None]) -> None:
     report("modèle de profilage")
     if train_platform_model(by=None, activate=True) is not None:
         _quiet("profiling", "score-all")
-
+    # PostgreSQL: the replayed past went to the default partition of the audit tables; the
+    # daily job gives each month its partition (nothing to do on SQLite)
+    _quiet("cases", "partitions")

@@ -27,6 +27,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from parcours.accounts.models import Membership, Role, User
+from parcours.cases import partitions
 from parcours.demo import reference as ref
 from parcours.demo.generator import INTENSITIES, Clock, Ids, Territory, skeleton
 from parcours.demo.history import generate_chunk
@@ -501,6 +502,12 @@ def load_demo(
     with transaction.atomic():
         territory = prepare_territory(people, seed, today)
     clock = Clock(today)
+    if connection.vendor == "postgresql":
+        # every month the generator can write to gets its partition first: rows are copied
+        # straight into their month, none into the default partition (parcours/cases/partitions.py)
+        partitions.ensure_partitions(
+            since=datetime.date(1970, 1, 1) + datetime.timedelta(days=clock.first_day)
+        )
     ids = Ids(_first_ids())
     skip_fk_triggers = connection.vendor == "postgresql" and _is_superuser()
     totals = dict.fromkeys(TABLES, 0)

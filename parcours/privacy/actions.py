@@ -25,6 +25,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from parcours.cases import partitions
 from parcours.cases.append_only import rewriting_audit
 from parcours.cases.models import AccessLog, CaseEvent, SupportEpisode
 from parcours.people.models import Person
@@ -159,10 +160,12 @@ def due_for_anonymising(now: datetime.datetime) -> list[Person]:
     ]
 
 
+def _access_log_cutoff(now: datetime.datetime) -> datetime.datetime:
+    return now - datetime.timedelta(days=settings.PARCOURS_RETENTION["access_log_days"])
+
+
 def expired_access_logs(now: datetime.datetime) -> QuerySet[AccessLog]:
-    return AccessLog.objects.filter(
-        at__lt=now - datetime.timedelta(days=settings.PARCOURS_RETENTION["access_log_days"])
-    )
+    return AccessLog.objects.filter(at__lt=_access_log_cutoff(now))
 
 
 # --- State changes --------------------------------------------------------------------------------
@@ -207,15 +210,18 @@ def anonymise_person(person: Person, *, by=None, now: datetime.datetime | None =
     return counts
 
 
-def _delete_audit_rows(queryset: QuerySet[AccessLog]) -> int:
+def _delete_audit_rows(now: datetime.datetime) -> int:
     """The only place that deletes access-log rows (their retention delay is over), through the
-    audit tables' one escape hatch (parcours/cases/append_only.py)."""
+    audit tables' one escape hatch (parcours/cases/append_only.py). On PostgreSQL whole months
+    past the delay are dropped first (parcours/cases/partitions.py); what remains is deleted row by
+    row."""
     with transaction.atomic(), rewriting_audit("retention:access_logs"):
-        return queryset.delete()[0]
+        dropped = partitions.drop_partitions_before(AccessLog._meta.db_table, _access_log_cutoff(now))
+        return dropped + expired_access_logs(now).delete()[0]
 
 
 def delete_expired_access_logs(*, now: datetime.datetime | None = None) -> int:
-    return _delete_audit_rows(expired_access_logs(now or timezone.now()))
+    return _delete_audit_rows(now or timezone.now())
 
 
 def purge(*, dry_run: bool = False, now: datetime.datetime | None = None) -> dict:
@@ -238,7 +244,7 @@ def purge(*, dry_run: bool = False, now: datetime.datetime | None = None) -> dic
         archive_person(person, now=now)
     for person in to_anonymise:
         anonymise_person(person, now=now)
-    result["access_logs_deleted"] = _delete_audit_rows(logs)
+    result["access_logs_deleted"] = _delete_audit_rows(now)
     logger.info(
         "retention archived=%s anonymised=%s access_logs_deleted=%s",
         result["archived"],

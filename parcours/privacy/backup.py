@@ -3,8 +3,11 @@
 - SQLite: the online backup API (``sqlite3.Connection.backup``), page by page, consistent while the
   application keeps writing (WAL); the copy is a plain SQLite file. Restoring copies it back into
   the live database through the same API, in one step for readers.
-- PostgreSQL: ``pg_dump --format=custom`` (one consistent snapshot) and ``pg_restore --clean
-  --if-exists --single-transaction`` (the restore either applies whole or not at all).
+- PostgreSQL: ``pg_dump --format=custom`` (one consistent snapshot); restoring pipes the script of
+  ``pg_restore --clean --if-exists`` into ``psql --single-transaction`` (the restore either applies
+  whole or not at all), after dropping the partitioned tables (``parcours.cases.partitions``):
+  pg_restore's clean step would otherwise try to drop each partition's inherited primary key,
+  which PostgreSQL refuses.
 
 :func:`fingerprints` gives every table's row count and a checksum of its content, so that a restore
 can be compared with what was backed up (``parcours backup create --json`` prints them).
@@ -12,11 +15,13 @@ can be compared with what was backed up (``parcours backup create --json`` print
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 from pathlib import Path
 
 from django.db import connections
@@ -101,11 +106,60 @@ def restore_backup(path: Path, *, alias: str = "default") -> dict:
         with path.open("rb") as handle:
             if handle.read(5) != b"PGDMP":
                 raise BadInput(f"{path}: not a pg_dump custom-format backup")
-        connection.close()  # pg_restore drops and recreates the tables: hold no lock on them
-        args, env = _pg_command("pg_restore", alias)
-        database = connection.settings_dict["NAME"]
-        _run([*args, "--clean", "--if-exists", "--single-transaction", "--dbname", database, str(path)], env)
+        partitioned = _partitioned_tables(alias)
+        connection.close()  # the restore drops and recreates the tables: hold no lock on them
+        _restore_postgres(path, alias, partitioned)
     return {"engine": engine, "path": str(path)}
+
+
+def _partitioned_tables(alias: str) -> list[str]:
+    with connections[alias].cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname FROM pg_partitioned_table p JOIN pg_class c ON c.oid = p.partrelid "
+            "WHERE pg_table_is_visible(c.oid) ORDER BY 1"
+        )
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _restore_postgres(path: Path, alias: str, partitioned: list[str]) -> None:
+    """``pg_restore --clean --if-exists -f -`` piped into ``psql --single-transaction``, after a
+    first statement that drops the partitioned tables with their partitions (same transaction)."""
+    restore_args, env = _pg_command("pg_restore", alias)
+    psql_args, _env = _pg_command("psql", alias)
+    psql_args = [a for a in psql_args if a not in ("--no-owner", "--no-privileges")]
+    database = connections[alias].settings_dict["NAME"]
+    psql_args += ["--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1", "--single-transaction"]
+    psql_args += ["--dbname", database, "--file", "-"]
+    prelude = ""
+    if partitioned:
+        names = ", ".join('"' + name.replace('"', '""') + '"' for name in partitioned)
+        prelude = f"DROP TABLE IF EXISTS {names} CASCADE;\n"
+    with tempfile.TemporaryFile() as restore_errors, tempfile.TemporaryFile() as psql_output:
+        psql = subprocess.Popen(  # noqa: S603
+            psql_args, env=env, stdin=subprocess.PIPE, stdout=psql_output, stderr=psql_output
+        )
+        restore = subprocess.Popen(  # noqa: S603
+            [*restore_args, "--clean", "--if-exists", "--file", "-", str(path)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=restore_errors,
+        )
+        try:
+            psql.stdin.write(prelude.encode())
+            shutil.copyfileobj(restore.stdout, psql.stdin)
+        except BrokenPipeError:  # psql stopped on an error: its own message says which
+            restore.kill()
+        finally:
+            restore.stdout.close()
+            restore.wait()
+            with contextlib.suppress(BrokenPipeError):
+                psql.stdin.close()
+            psql.wait()
+        for process, output, tool in ((psql, psql_output, "psql"), (restore, restore_errors, "pg_restore")):
+            if process.returncode != 0:
+                output.seek(0)
+                message = " ".join(output.read().decode(errors="replace").split())[:500]
+                raise RuntimeError(f"{tool} failed (exit {process.returncode}): {message}")
 
 
 def _tables(alias: str) -> list[str]:
