@@ -7,6 +7,7 @@ are reset at the end, so the load must not run while other processes create peop
 rows in the same database (it is meant for a demo or benchmark database).
 """
 
+import concurrent.futures
 import contextlib
 import datetime
 import functools
@@ -43,6 +44,7 @@ DEMO_PORTFOLIO_TARGET = 90  # open episodes wanted in a demo counselor's portfol
 DEMO_PORTFOLIO_MAX_SHARE = 0.8  # at most this share of their organisation's episodes
 MIN_COUNSELORS = 2  # so that every organisation can hand episodes over
 MANAGER_SPAN = 12  # counselors per manager
+PARALLEL_WRITERS = 2  # threads that write (the machine this was tuned on has 2 cores)
 DROP_INDEXES_FROM = (
     100_000  # PostgreSQL loads of this many people into empty tables rebuild indexes at the end
 )
@@ -376,6 +378,37 @@ def write_chunk(frames: dict[str, pd.DataFrame]) -> dict[str, int]:
     return counts
 
 
+def prepare_copy(frames: dict[str, pd.DataFrame]) -> list[tuple[str, str, str, int]]:
+    """The client's share of a PostgreSQL chunk (checks, encryption, COPY text), done ahead so that
+    :func:`copy_prepared` only streams: (table, columns, text, rows) in write order."""
+    prepared = []
+    for label in TABLES:
+        model = apps.get_model(label)
+        frame = frames[label]
+        _check_columns(label, model, frame)
+        frame = _encrypted(model, frame[_columns(model)])
+        table = connection.ops.quote_name(model._meta.db_table)
+        columns = ", ".join(connection.ops.quote_name(c) for c in frame.columns)
+        prepared.append((label, table, columns, _copy_text(frame) if len(frame) else "", len(frame)))
+    return prepared
+
+
+def copy_prepared(prepared, *, skip_fk_triggers: bool) -> dict[str, int]:
+    """One chunk's COPYs in one transaction, on this thread's connection; the server parses and
+    writes while the calling thread waits on the socket (the GIL is released)."""
+    counts = {}
+    with transaction.atomic():
+        if skip_fk_triggers:
+            _skip_fk_triggers()
+        with connection.cursor() as cursor, cursor.connection.cursor() as raw:
+            for label, table, columns, text, rows in prepared:
+                if rows:
+                    with raw.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                        copy.write(text)
+                counts[label] = rows
+    return counts
+
+
 def _first_ids() -> dict[str, int]:
     return {
         ID_KEYS[label]: (apps.get_model(label).objects.aggregate(m=Max("id"))["m"] or 0) + 1
@@ -412,8 +445,9 @@ def _secondary_indexes() -> list[tuple[str, str]]:
 @contextlib.contextmanager
 def _without_secondary_indexes(enabled: bool):
     """Large loads into empty tables: drop the secondary indexes and build them once at the end
-    (a sort per index instead of millions of random inserts). They are rebuilt even if the load
-    fails; the definitions are logged so they can be restored by hand after a hard kill."""
+    (a sort per index instead of millions of random inserts), on :data:`PARALLEL_WRITERS`
+    connections at once. They are rebuilt even if the load fails; the definitions are logged so
+    they can be restored by hand after a hard kill."""
     if not enabled:
         yield
         return
@@ -425,10 +459,26 @@ def _without_secondary_indexes(enabled: bool):
     try:
         yield
     finally:
-        with connection.cursor() as cursor:
-            cursor.execute("SET maintenance_work_mem = '512MB'")
-            for _name, definition in indexes:
-                cursor.execute(definition)
+        _build_indexes([definition for _name, definition in indexes])
+
+
+def _build_indexes(definitions: list[str]) -> None:
+    """Build the indexes on PARALLEL_WRITERS threads, each with its own connection (one core each
+    on the server); the largest tables' indexes are shared out first."""
+
+    def build(batch: list[str]) -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SET maintenance_work_mem = '512MB'")
+                for definition in batch:
+                    cursor.execute(definition)
+        finally:
+            connection.close()
+
+    batches = [definitions[i::PARALLEL_WRITERS] for i in range(PARALLEL_WRITERS)]
+    with concurrent.futures.ThreadPoolExecutor(PARALLEL_WRITERS) as pool:
+        for future in [pool.submit(build, batch) for batch in batches if batch]:
+            future.result()
 
 
 def _is_superuser() -> bool:
@@ -494,9 +544,48 @@ def _dependent_models(roots) -> list:
 
 
 # --- Entry point -----------------------------------------------------------------------------
+def _load_pipelined(people, seed, territory, ids, clock, skip_fk_triggers, totals, progress) -> None:
+    """PostgreSQL, large loads into empty tables: this thread generates and prepares chunk n+1
+    while a writer thread streams chunk n (its own connection, one transaction per chunk), so the
+    client's Python and the server's COPY run on the two cores at once. At most one chunk waits."""
+
+    def write(prepared) -> dict[str, int]:
+        return copy_prepared(prepared, skip_fk_triggers=skip_fk_triggers)
+
+    def done(future, size) -> None:
+        for label, count in future.result().items():
+            totals[label] += count
+        if progress:
+            progress(size)
+
+    pending = None
+    with concurrent.futures.ThreadPoolExecutor(1) as writer:
+        try:
+            for index, start in enumerate(range(0, people, CHUNK_SIZE)):
+                size = min(CHUNK_SIZE, people - start)
+                frames = generate_chunk(np.random.default_rng([seed, index]), size, territory, ids, clock)
+                prepared = prepare_copy(frames)
+                del frames
+                if pending is not None:
+                    done(*pending)  # the writer is free: at most one chunk in memory besides this one
+                pending = (writer.submit(write, prepared), size)
+            if pending is not None:
+                done(*pending)
+        finally:
+            # `connection` is per thread: close the writer's own, from the writer thread
+            writer.submit(lambda: connection.close()).result()
+
+
 def load_demo(
-    *, people: int, seed: int, today=None, progress: Callable[[int], None] | None = None
+    *,
+    people: int,
+    seed: int,
+    today=None,
+    progress: Callable[[int], None] | None = None,
+    pipeline: bool | None = None,
 ) -> LoadResult:
+    """Load ``people`` generated people and their history. ``pipeline`` (default: the large
+    PostgreSQL loads that also drop the indexes) overlaps generation and writing on two threads."""
     began = time.monotonic()
     today = today or timezone.localdate()
     with transaction.atomic():
@@ -514,19 +603,23 @@ def load_demo(
     drop_indexes = (
         connection.vendor == "postgresql" and people >= DROP_INDEXES_FROM and not Person.objects.exists()
     )
+    pipelined = drop_indexes if pipeline is None else pipeline and connection.vendor == "postgresql"
     with _without_secondary_indexes(drop_indexes):
-        for index, start in enumerate(range(0, people, CHUNK_SIZE)):
-            size = min(CHUNK_SIZE, people - start)
-            frames = generate_chunk(np.random.default_rng([seed, index]), size, territory, ids, clock)
-            with transaction.atomic():
-                if skip_fk_triggers:
-                    _skip_fk_triggers()
-                counts = write_chunk(frames)
-            for label, count in counts.items():
-                totals[label] += count
-            del frames
-            if progress:
-                progress(size)
+        if pipelined:
+            _load_pipelined(people, seed, territory, ids, clock, skip_fk_triggers, totals, progress)
+        else:
+            for index, start in enumerate(range(0, people, CHUNK_SIZE)):
+                size = min(CHUNK_SIZE, people - start)
+                frames = generate_chunk(np.random.default_rng([seed, index]), size, territory, ids, clock)
+                with transaction.atomic():
+                    if skip_fk_triggers:
+                        _skip_fk_triggers()
+                    counts = write_chunk(frames)
+                for label, count in counts.items():
+                    totals[label] += count
+                del frames
+                if progress:
+                    progress(size)
     if connection.vendor == "postgresql":
         _finish_postgres()
     seconds = time.monotonic() - began

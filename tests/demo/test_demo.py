@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.db import connection
 from django.db.models import Count, Max, Min
 from django.utils import timezone
 
@@ -25,8 +26,9 @@ from parcours.cases.models import (
 )
 from parcours.catalogue.models import Referral
 from parcours.conversations.models import Thread
-from parcours.demo import generator
+from parcours.demo import generator, loader
 from parcours.demo import reference as ref
+from parcours.demo.loader import delete_case_data, load_demo
 from parcours.demo.portal import DEMO_PERSON_LOGIN
 from parcours.evaluation.models import Dimension, Granularity, IndicatorValue
 from parcours.organisations.models import Organisation, Territory
@@ -235,3 +237,25 @@ def test_the_demo_person_logs_in_to_their_space_and_is_in_the_counselors_portfol
     assert len(slots) > 20 and slots[0].starts_at >= timezone.now() + datetime.timedelta(hours=24)
     thread = Thread.objects.for_person(account.person).get()
     assert [m.author_id is None for m in thread.messages.order_by("pk")] == [False, True]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the pipelined load is PostgreSQL's (COPY)")
+@pytest.mark.django_db(transaction=True)
+def test_the_pipelined_load_writes_what_the_sequential_one_writes():
+    # Large loads stream chunk n on a writer thread while chunk n+1 is generated; forced here on a
+    # small load, with a second chunk so that the overlap happens.
+    today = datetime.date(2026, 11, 30)
+    sequential = load_demo(people=generator_people(), seed=4, today=today, pipeline=False)
+    first = fingerprint()
+    delete_case_data()
+    pipelined = load_demo(people=generator_people(), seed=4, today=today, pipeline=True)
+    assert pipelined.rows == sequential.rows
+    assert fingerprint() == first
+    assert Person.objects.count() == generator_people()
+    with connection.cursor() as cursor:  # the months of the history have their partitions
+        cursor.execute("SELECT count(*) FROM cases_caseevent_default")
+        assert cursor.fetchone()[0] == 0
+
+
+def generator_people() -> int:
+    return loader.CHUNK_SIZE + 30
