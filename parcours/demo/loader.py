@@ -475,6 +475,9 @@ def _build_indexes(definitions: list[str]) -> None:
         finally:
             connection.close()
 
+    # pg_indexes writes a partitioned table's index "ON ONLY parent", which would build no
+    # partition's index and leave the parent's invalid: build it on the whole table
+    definitions = [d.replace(" ON ONLY ", " ON ", 1) for d in definitions]
     batches = [definitions[i::PARALLEL_WRITERS] for i in range(PARALLEL_WRITERS)]
     with concurrent.futures.ThreadPoolExecutor(PARALLEL_WRITERS) as pool:
         for future in [pool.submit(build, batch) for batch in batches if batch]:

@@ -11,7 +11,7 @@ from django.utils import timezone
 from parcours.accounts.models import User
 from parcours.agenda.actions import bookable_slots
 from parcours.agenda.models import AvailabilityRule
-from parcours.cases import access
+from parcours.cases import access, partitions
 from parcours.cases import intensity as contact_rule
 from parcours.cases.models import (
     TRANSITIONS,
@@ -259,3 +259,30 @@ def test_the_pipelined_load_writes_what_the_sequential_one_writes():
 
 def generator_people() -> int:
     return loader.CHUNK_SIZE + 30
+
+
+def _bulk_indexes() -> set[tuple[str, bool]]:
+    tables = [loader.apps.get_model(label)._meta.db_table for label in loader.TABLES]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT c.relname, i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+            "JOIN pg_class t ON t.oid = i.indrelid WHERE t.relname = ANY(%s)",
+            [tables],
+        )
+        return set(cursor.fetchall())
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="large loads drop indexes on PostgreSQL only")
+@pytest.mark.django_db(transaction=True)
+def test_indexes_dropped_for_a_large_load_come_back_valid_on_the_partitioned_tables():
+    before = _bulk_indexes()
+    assert ("cases_casee_person__f200ca_idx", True) in before  # the timeline's, on a partitioned table
+    with loader._without_secondary_indexes(True):
+        assert ("cases_casee_person__f200ca_idx", True) not in _bulk_indexes()
+    assert _bulk_indexes() == before
+    with connection.cursor() as cursor:  # and every month's partition has its own again
+        cursor.execute(
+            "SELECT count(*) FROM pg_indexes WHERE tablename LIKE 'cases_caseevent_y%%' AND indexdef LIKE '%%(person_id, at)'"
+        )
+        months = len([p for p in partitions.partitions("cases_caseevent") if not p.is_default])
+        assert cursor.fetchone()[0] == months
