@@ -17,7 +17,8 @@ measures, for the demo counselor ``conseillere``, the server time (median and p9
 Every view is called the same way: the function resolved from the URL, with a RequestFactory
 request that went through the session, messages and htmx middleware, the user set and the
 response rendered, so the ratio to the baseline measures the page's own work (queries,
-templates), not the test client. Pages whose URL does not exist yet are reported as such.
+templates), not the test client. As under ``parcours serve``, the objects of the start-up are frozen
+out of the garbage collector first. Pages whose URL does not exist yet are reported as such.
 """
 
 from __future__ import annotations
@@ -157,6 +158,11 @@ def main() -> int:
     from parcours.people.models import Person
 
     people = prepare_database(args.people, args.seed, args.reuse)
+    # As `parcours serve` does before forking its workers (parcours/ops/server.py): the objects of
+    # the start-up are frozen out of the garbage collector's full collections.
+    from parcours.ops.server import freeze_startup_objects
+
+    freeze_startup_objects()
     translation.activate("fr")
     user = User.objects.get(username="conseillere")
     portfolio = SupportEpisode.objects.open().filter(referent=user)

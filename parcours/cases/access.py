@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
@@ -128,38 +129,27 @@ def contacts(user) -> QuerySet[Contact]:
     return Contact.objects.filter(episode__in=episodes(user)).filter(sensitive_filter(user))
 
 
-def sharing_organisation_ids(user, person: Person) -> list[int]:
-    """The user's case organisations holding an open episode with the person to whom the person
-    consents to share their file (scope ``case_file``): their staff see the person's contacts with
-    every organisation (:func:`ledger_contacts`), and those contacts count toward their episodes'
-    intensity target (parcours.cases.intensity, same consent)."""
-    held = managed_open_episodes(user, person).values("organisation_id")
-    return list(
-        Consent.objects.active()
-        .filter(person=person, scope=Consent.Scope.CASE_FILE, organisation_id__in=held)
-        .values_list("organisation_id", flat=True)
-    )
-
-
-def ledger_contacts(user, person: Person) -> tuple[QuerySet[Contact], set[int]]:
+def ledger_contacts(
+    user, person: Person, scope: FileScope | None = None
+) -> tuple[QuerySet[Contact], set[int]]:
     """The cross-operator ledger of the person page: every contact of the person the user may know
     of, and the ids of those whose summary they may read.
 
     - Contacts of the episodes the user sees (:func:`episodes`); their summaries within the
       sections the user may see (:func:`sensitive_filter`).
-    - When the person consents to share their file with one of the user's organisations holding an
-      open episode (:func:`sharing_organisation_ids`): every contact of the person with any
-      organisation, open or closed episode; the summaries of the general section are readable,
+    - When the person consents (``case_file``) to share their file with one of the user's
+      organisations holding an open episode (:attr:`FileScope.sharing_organisation_ids`): every
+      contact of the person with any organisation, open or closed episode; the summaries of the general section are readable,
       those of sensitive sections stay hidden unless the first rule opens them.
     """
-    visible = episodes(user).filter(person=person)
-    readable = Contact.objects.filter(episode__in=visible).filter(sensitive_filter(user))
-    if sharing_organisation_ids(user, person):
+    scope = scope or file_scope(user, person)
+    readable = Q(episode__in=scope.episode_ids) & scope.section_filter()
+    if scope.sharing_organisation_ids:
         rows = Contact.objects.filter(episode__person=person)
-        readable = Contact.objects.filter(Q(pk__in=readable.values("pk")) | Q(section=Section.GENERAL))
+        readable |= Q(section=Section.GENERAL)
     else:
-        rows = Contact.objects.filter(episode__in=visible)
-    readable_ids = set(readable.filter(episode__person=person).values_list("pk", flat=True))
+        rows = Contact.objects.filter(episode__in=scope.episode_ids)
+    readable_ids = set(rows.filter(readable).values_list("pk", flat=True))
     return rows, readable_ids
 
 
@@ -176,22 +166,106 @@ def events(user) -> QuerySet[CaseEvent]:
     )
 
 
-def events_on_file(user, person: Person) -> QuerySet[CaseEvent]:
-    """The events of one person's file that `user` may see. Same rule as :func:`events`, resolved
-    from this person's few episodes first: at national scale the generic subquery would scan every
-    episode of the user's organisations (measured: 16 s at 1M people)."""
-    if not user.is_authenticated or not people(user).filter(pk=person.pk).exists():
-        return CaseEvent.objects.none()
-    visible = list(episodes(user).filter(person=person).only("pk", "referent_id"))
+# --- One person's file, resolved once -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FileScope:
+    """What one user may see of one person's file: the rules of :func:`episodes` and
+    :func:`sensitive_filter`, resolved for this person's few episodes with at most three small
+    queries (:func:`file_scope`).
+
+    - ``episode_ids``: the person's episodes the user sees;
+    - ``sensitive_episode_ids``: those whose sensitive sections they see (referent, or granted
+      sensitive access with the person's sensitive consent);
+    - ``sharing_organisation_ids``: the user's case organisations holding an open episode with the
+      person to whom the person consents (``case_file``) to share their file: their staff see the
+      person's contacts with every organisation (:func:`ledger_contacts`), and those contacts count
+      toward their episodes' intensity target (parcours.cases.intensity, same consent).
+
+    The person page and the file's API read many kinds of rows of one person (episodes, contacts,
+    appointments, events, consents). Asking the generic scoped querysets for each kind builds,
+    compiles and runs the same nested visibility subqueries again and again: at 1M people they
+    scan an agency's whole caseload (16 s for the events) and their construction alone cost the
+    person page about 45 ms of Python (docs/benchmarks.md). The scope's readers filter on the
+    episode ids instead.
+    """
+
+    person_id: int
+    episode_ids: frozenset[int]
+    sensitive_episode_ids: frozenset[int]
+    sharing_organisation_ids: frozenset[int]
+
+    @property
+    def visible(self) -> bool:
+        """The user may see the person: a visible person always has a visible episode (an open one
+        of the user's organisations, or one they follow with consent), and conversely."""
+        return bool(self.episode_ids)
+
+    def can_see_sensitive(self, episode: SupportEpisode) -> bool:
+        return episode.pk in self.sensitive_episode_ids
+
+    def section_filter(self, episode_field: str = "episode") -> Q:
+        """:func:`sensitive_filter` for rows of this file."""
+        return Q(section=Section.GENERAL) | Q(**{f"{episode_field}__in": self.sensitive_episode_ids})
+
+    def episodes(self) -> QuerySet[SupportEpisode]:
+        return SupportEpisode.objects.filter(pk__in=self.episode_ids)
+
+    def appointments(self) -> QuerySet[Appointment]:
+        return Appointment.objects.filter(episode__in=self.episode_ids)
+
+    def contacts(self) -> QuerySet[Contact]:
+        """Contacts of the visible episodes within the sections the user may see."""
+        return Contact.objects.filter(episode__in=self.episode_ids).filter(self.section_filter())
+
+
+def file_scope(user, person: Person) -> FileScope:
+    """Resolve :class:`FileScope` for `user` and `person` (an empty scope when the person is not
+    visible to the user)."""
+    if not user.is_authenticated:
+        return FileScope(person.pk, frozenset(), frozenset(), frozenset())
+    rows = list(
+        episodes(user)
+        .filter(person=person)
+        .values_list("pk", "referent_id", "organisation_id", "ended_on", named=True)
+    )
+    if not rows:
+        return FileScope(person.pk, frozenset(), frozenset(), frozenset())
     granted = set(
         sensitive_memberships(user).filter(episode__person=person).values_list("episode_id", flat=True)
     )
-    visible_ids = [e.pk for e in visible]
-    sensitive_ids = [e.pk for e in visible if e.referent_id == user.pk or e.pk in granted]
+    org_ids = set(user.case_organisation_ids())
+    # managed_open_episodes: an open episode of the user's organisations is always visible.
+    held = {row.organisation_id for row in rows if row.organisation_id in org_ids and row.ended_on is None}
+    sharing = (
+        Consent.objects.active()
+        .filter(person=person, scope=Consent.Scope.CASE_FILE, organisation_id__in=held)
+        .values_list("organisation_id", flat=True)
+        if held
+        else []
+    )
+    return FileScope(
+        person_id=person.pk,
+        episode_ids=frozenset(row.pk for row in rows),
+        sensitive_episode_ids=frozenset(
+            row.pk for row in rows if row.referent_id == user.pk or row.pk in granted
+        ),
+        sharing_organisation_ids=frozenset(sharing),
+    )
+
+
+def events_on_file(user, person: Person, scope: FileScope | None = None) -> QuerySet[CaseEvent]:
+    """The events of one person's file that `user` may see. Same rule as :func:`events`, resolved
+    from this person's few episodes first (:class:`FileScope`): at national scale the generic
+    subquery would scan every episode of the user's organisations (measured: 16 s at 1M people)."""
+    scope = scope or file_scope(user, person)
+    if not scope.visible:
+        return CaseEvent.objects.none()
     return CaseEvent.objects.filter(person=person).filter(
         Q(episode__isnull=True, section=Section.GENERAL)
-        | Q(episode_id__in=visible_ids, section=Section.GENERAL)
-        | Q(episode_id__in=sensitive_ids)
+        | Q(episode_id__in=scope.episode_ids, section=Section.GENERAL)
+        | Q(episode_id__in=scope.sensitive_episode_ids)
     )
 
 
@@ -224,12 +298,11 @@ def managed_open_episodes(user, person: Person) -> QuerySet[SupportEpisode]:
     )
 
 
-def consent_organisations(user, person: Person) -> list[Organisation]:
+def consent_organisations(user, person: Person, scope: FileScope | None = None) -> list[Organisation]:
     """Organisations whose consents the user may read and record: their own case organisations and
     those of the professionals following the person's visible episodes."""
-    member_orgs = FollowUpMember.objects.filter(episode__in=episodes(user).filter(person=person)).values(
-        "organisation_id"
-    )
+    scope = scope or file_scope(user, person)
+    member_orgs = FollowUpMember.objects.filter(episode__in=scope.episode_ids).values("organisation_id")
     return list(
         Organisation.objects.filter(Q(pk__in=user.case_organisation_ids()) | Q(pk__in=member_orgs)).order_by(
             "name"

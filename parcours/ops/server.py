@@ -6,10 +6,18 @@ kept open between requests with ``DB_CONN_MAX_AGE``). Their number comes from ``
 WhiteNoise from ``collectstatic``'s output (compressed, with far-future cache headers on hashed
 names). Gunicorn's own lines and Django's go to stdout as key=value lines; gunicorn's access log
 is off, Parcours logs each request itself with its request id (``parcours.ops.logs``).
+
+Once the application is loaded, and before the workers are forked, :func:`freeze_startup_objects`
+moves every object of the loaded program (about 220,000: modules, classes, functions, the URL
+table) out of the garbage collector's reach (``gc.freeze()``, as the Python documentation advises
+for pre-forking servers). Without it each full collection walks them all: measured at 1M people,
+one person-page request in twenty took 160 ms more than the others (docs/benchmarks.md). The
+workers also keep sharing those pages of memory with the master instead of copying them.
 """
 
 from __future__ import annotations
 
+import gc
 import os
 
 from gunicorn.app.base import BaseApplication
@@ -66,6 +74,17 @@ def gunicorn_options(*, bind: str, workers: int, timeout: int) -> dict:
     }
 
 
+def freeze_startup_objects() -> int:
+    """Build the URL table, collect the garbage of the start-up, then freeze what is left
+    (``gc.freeze()``): the collector never walks those objects again. Returns how many were frozen."""
+    from django.urls import get_resolver
+
+    get_resolver().url_patterns  # noqa: B018 (imports every view module once, in the master)
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()
+
+
 class ParcoursServer(BaseApplication):
     def __init__(self, options: dict):
         self.options = options
@@ -79,4 +98,5 @@ class ParcoursServer(BaseApplication):
         from config.wsgi import application
 
         log_to_stdout()  # after the application's setup, which configured the logs again
+        freeze_startup_objects()
         return application

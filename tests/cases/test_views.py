@@ -624,6 +624,35 @@ def test_a_large_agency_lists_the_site_s_colleagues_first_and_all_on_demand(clie
     assert episode.referent == elsewhere[0]
 
 
+def test_colleague_choices_are_case_colleagues_in_the_same_order_with_the_same_site(organisation, counselor):
+    """The person page's light list (colleague_choices) gives what case_colleagues gives: the same
+    people, in the same order, each with the site of their first membership and their name."""
+    from parcours.accounts.models import Membership, Role
+    from parcours.cases.forms import case_colleagues, colleague_choices
+    from tests.organisations.factories import SiteFactory
+
+    here, there = SiteFactory(organisation=organisation), SiteFactory(organisation=organisation)
+    twice = member(organisation, first_name="Zoé", last_name="Martin")
+    Membership.objects.filter(user=twice).update(site=there)
+    Membership.objects.create(user=twice, organisation=organisation, role=Role.MANAGER, site=here)
+    nameless = member(organisation, first_name="", last_name="", username="sans-nom")
+    gone = member(organisation, last_name="Parti")
+    gone.is_active = False
+    gone.save()
+    left = member(organisation, last_name="Ancienne")
+    Membership.objects.filter(user=left).update(is_active=False)
+    member(organisation, role=Role.ANALYST, last_name="Analyste")
+
+    expected = [
+        (u.pk, u.get_full_name() or u.username, u.member_site_id) for u in case_colleagues(organisation.pk)
+    ]
+    assert [tuple(c) for c in colleague_choices(organisation.pk)] == expected
+    assert (twice.pk, "Zoé Martin", there.pk) in expected
+    assert (nameless.pk, "sans-nom", None) in expected
+    assert {gone.pk, left.pk}.isdisjoint(pk for pk, _, _ in expected)
+    assert counselor.pk in [pk for pk, _, _ in expected]
+
+
 def test_hand_over_to_an_outsider_is_refused(client, counselor, outsider, episode):
     client.force_login(counselor)
 

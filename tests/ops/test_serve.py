@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from django.core.management import CommandError, call_command
 
-from parcours.ops.server import default_workers, gunicorn_options
+from parcours.ops.server import ParcoursServer, default_workers, gunicorn_options
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -35,6 +35,28 @@ def test_a_bad_web_concurrency_is_refused(monkeypatch, value):
         call_command("serve")
     assert error.value.returncode == 2
     assert "WEB_CONCURRENCY" in str(error.value)
+
+
+def test_loading_the_application_freezes_the_start_up_objects(monkeypatch):
+    """`parcours serve` loads the application in the master, then freezes what the start-up built
+    (gc.freeze) so that the workers' full collections no longer walk it."""
+    import gc
+
+    monkeypatch.setattr("parcours.ops.server.log_to_stdout", lambda: None)
+    gc.unfreeze()
+    assert gc.get_freeze_count() == 0
+    server = ParcoursServer.__new__(ParcoursServer)  # load() only: no configuration, no socket
+    try:
+        application = server.load()
+        from config.wsgi import application as wsgi_application
+
+        assert application is wsgi_application
+        # Every module, class and function of the loaded program: well over 10,000 objects.
+        assert gc.get_freeze_count() > 10_000
+        # What the next full collection walks: only what was created after the freeze.
+        assert len(gc.get_objects(generation=2)) < gc.get_freeze_count() // 10
+    finally:
+        gc.unfreeze()
 
 
 def test_a_bind_without_port_is_refused():

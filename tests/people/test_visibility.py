@@ -88,3 +88,91 @@ def test_on_file_gives_the_same_events_as_visible_to(
     assert access.events_on_file(counselor, person).filter(section="health").exists()
     assert not access.events_on_file(colleague, person).filter(section="health").exists()
     assert not access.events_on_file(outsider, person).exists()
+
+
+def _generic(user, person):
+    """What the generic scoped querysets give for one person's file (the reference rules)."""
+    episodes = access.episodes(user).filter(person=person)
+    return {
+        "visible": access.people(user).filter(pk=person.pk).exists(),
+        "episodes": set(episodes.values_list("pk", flat=True)),
+        "sensitive": set(access.sensitive_episodes(user).filter(person=person).values_list("pk", flat=True)),
+        "contacts": set(access.contacts(user).filter(episode__person=person).values_list("pk", flat=True)),
+        "appointments": set(
+            access.appointments(user).filter(episode__person=person).values_list("pk", flat=True)
+        ),
+        "sharing": set(
+            Consent.objects.active()
+            .filter(
+                person=person,
+                scope=Consent.Scope.CASE_FILE,
+                organisation_id__in=access.managed_open_episodes(user, person).values("organisation_id"),
+            )
+            .values_list("organisation_id", flat=True)
+        ),
+    }
+
+
+def _scoped(user, person):
+    scope = access.file_scope(user, person)
+    return {
+        "visible": scope.visible,
+        "episodes": set(scope.episode_ids),
+        "sensitive": set(scope.sensitive_episode_ids),
+        "contacts": set(scope.contacts().values_list("pk", flat=True)),
+        "appointments": set(scope.appointments().values_list("pk", flat=True)),
+        "sharing": set(scope.sharing_organisation_ids),
+    }
+
+
+def test_file_scope_resolves_the_same_rules_as_the_generic_querysets(
+    episode, counselor, colleague, manager, follower, outsider, analyst, other_organisation
+):
+    """access.file_scope (the person page's one resolution of the rules) gives, for every kind of
+    user and at each step, exactly what the generic scoped querysets give for that person."""
+    import datetime
+
+    from django.utils import timezone
+
+    person = episode.person
+    users = (counselor, colleague, manager, follower, outsider, analyst)
+    other = EpisodeFactory(person=person, organisation=other_organisation, referent=outsider)
+    for ep, by in ((episode, counselor), (other, outsider)):
+        actions.record_contact(ep, by=by, channel="phone", section="health", summary="Arrêt maladie")
+        actions.record_contact(ep, by=by, channel="phone", summary="Point CV")
+        actions.plan_appointment(
+            ep, by=by, scheduled_at=timezone.now() + datetime.timedelta(days=3), channel="phone", purpose="x"
+        )
+
+    def check():
+        for user in users:
+            assert _scoped(user, person) == _generic(user, person), user.username
+            rows, readable = access.ledger_contacts(user, person)
+            assert rows.count() >= len(readable)
+
+    check()
+    assert _scoped(counselor, person)["sensitive"] == {episode.pk}
+    assert _scoped(colleague, person)["sensitive"] == set()
+    assert _scoped(analyst, person)["visible"] is False
+    # A follow-up member granted sensitive access: nothing more without the sensitive consent.
+    member = episode.follow_up_members.get(user=follower)
+    member.access_level = "sensitive"
+    member.save()
+    check()
+    assert _scoped(follower, person)["sensitive"] == set()
+    Consent.objects.create(person=person, organisation=member.organisation, scope=Consent.Scope.SENSITIVE)
+    check()
+    assert _scoped(follower, person)["sensitive"] == {episode.pk}
+    # The person shares the file with the counselor's organisation: the ledger opens, same rule.
+    Consent.objects.create(person=person, organisation=episode.organisation, scope=Consent.Scope.CASE_FILE)
+    check()
+    assert _scoped(counselor, person)["sharing"] == {episode.organisation_id}
+    rows, readable = access.ledger_contacts(counselor, person)
+    other_contacts = set(other.contacts.values_list("section", "pk"))
+    assert {pk for _, pk in other_contacts} <= set(rows.values_list("pk", flat=True))
+    assert {pk for section, pk in other_contacts if section == "general"} <= readable
+    assert not {pk for section, pk in other_contacts if section == "health"} & readable
+    # The episode closes: the person leaves the counselor's view, and the scope with it.
+    actions.close_episode(episode, by=counselor, reason="moved")
+    check()
+    assert _scoped(counselor, person)["visible"] is False

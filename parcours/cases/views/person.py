@@ -30,7 +30,7 @@ from parcours.cases.forms import (
     HandOverForm,
     PlanAppointmentForm,
     RecordContactForm,
-    case_colleagues,
+    colleague_choices,
 )
 from parcours.cases.locking import ConcurrentEditError
 from parcours.cases.models import (
@@ -55,21 +55,21 @@ logger = logging.getLogger(__name__)
 # --- Person page ----------------------------------------------------------------------------
 
 
-def _timeline_context(request: HttpRequest, person: Person) -> dict:
+def _timeline_context(request: HttpRequest, person: Person, scope: access.FileScope) -> dict:
     events = (
-        access.events_on_file(request.user, person)
+        access.events_on_file(request.user, person, scope)
         .select_related("actor", "episode__organisation")
         .order_by("-at", "-pk")
     )
     page = Paginator(events, settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("evenements"))
-    describe_events(list(page.object_list), user=request.user)
+    describe_events(list(page.object_list), scope=scope)
     return {"timeline_page": page}
 
 
-def _ledger_context(request: HttpRequest, person: Person) -> dict:
+def _ledger_context(request: HttpRequest, person: Person, scope: access.FileScope) -> dict:
     """The cross-operator contact ledger (access.ledger_contacts): every contact of the person the
     user may know of, with every organisation; a summary only where the user may read it."""
-    rows, readable_ids = access.ledger_contacts(request.user, person)
+    rows, readable_ids = access.ledger_contacts(request.user, person, scope)
     rows = rows.select_related("episode__organisation").order_by("-occurred_at", "-pk")
     page = Paginator(rows, settings.PARCOURS_PAGE_SIZE).get_page(request.GET.get("contacts"))
     org_ids = set(request.user.case_organisation_ids())
@@ -111,15 +111,18 @@ def render_person_page(
     made from this page fails, so nothing typed is lost."""
     user = request.user
     access.log_read(person, user=user, route="people:detail")
+    # Every section below reads through this one resolution of the access rules (access.FileScope).
+    scope = access.file_scope(user, person)
     if request.htmx and request.htmx.target == "timeline":
         return render(
-            request, "people/detail.html#timeline", {"person": person, **_timeline_context(request, person)}
+            request,
+            "people/detail.html#timeline",
+            {"person": person, **_timeline_context(request, person, scope)},
         )
 
     org_ids = set(user.case_organisation_ids())
     episodes = list(
-        access.episodes(user)
-        .filter(person=person)
+        scope.episodes()
         .select_related("organisation", "site", "referent")
         .prefetch_related(
             Prefetch(
@@ -142,7 +145,7 @@ def render_person_page(
         )
         .order_by(F("ended_on").desc(nulls_first=True), "-started_on")
     )
-    consent_orgs = access.consent_organisations(user, person)
+    consent_orgs = access.consent_organisations(user, person, scope)
     consents = list(
         Consent.objects.filter(person=person, organisation__in=consent_orgs)
         .select_related("organisation", "recorded_by")
@@ -155,13 +158,13 @@ def render_person_page(
     open_panel = request.GET.get("contact", "")
     for episode in episodes:
         episode.can_manage = episode.is_open and episode.organisation_id in org_ids
-        episode.sensitive_allowed = access.can_see_sensitive(user, episode)
+        episode.sensitive_allowed = scope.can_see_sensitive(episode)
         episode.panel_open = open_panel == str(episode.public_id)
         for follow_up in episode.current_members:
             follow_up.has_consent = follow_up.organisation_id in consented_orgs
         if episode.can_manage:
             if episode.organisation_id not in colleagues_by_org:
-                colleagues_by_org[episode.organisation_id] = list(case_colleagues(episode.organisation_id))
+                colleagues_by_org[episode.organisation_id] = colleague_choices(episode.organisation_id)
             episode.forms = _episode_forms(
                 episode,
                 user=user,
@@ -171,8 +174,8 @@ def render_person_page(
             )
     can_manage_person = any(e.can_manage for e in episodes)
     appointments = list(
-        access.appointments(user)
-        .filter(episode__person=person, status=Appointment.Status.PLANNED)
+        scope.appointments()
+        .filter(status=Appointment.Status.PLANNED)
         .select_related("with_user", "episode__organisation")
         .order_by("scheduled_at")[:20]
     )
@@ -193,8 +196,8 @@ def render_person_page(
         if can_manage_person
         else None,
         "appointments": appointments,
-        **_ledger_context(request, person),
-        **_timeline_context(request, person),
+        **_ledger_context(request, person, scope),
+        **_timeline_context(request, person, scope),
     }
     return render(request, "people/detail.html", context, status=status)
 
@@ -345,10 +348,11 @@ def _when(value) -> str:
     return formats.date_format(timezone.localtime(value), "SHORT_DATETIME_FORMAT")
 
 
-def describe_events(events: list[CaseEvent], *, user) -> None:
+def describe_events(events: list[CaseEvent], *, scope: access.FileScope) -> None:
     """Set `event.title`, `event.details` (one readable line) and `event.summary` (a contact's
-    report) on each event. Contacts, appointments, people and organisations named in event.data are read with one
-    query per kind, whatever the number of events."""
+    report) on each event of the file `scope` opens. Contacts, appointments, people and
+    organisations named in event.data are read with one query per kind, whatever the number of
+    events."""
 
     def ids(key, kinds=None):
         return {
@@ -362,10 +366,10 @@ def describe_events(events: list[CaseEvent], *, user) -> None:
     org_ids = ids("organisation")
     orgs = dict(Organisation.objects.filter(pk__in=org_ids).values_list("pk", "name")) if org_ids else {}
     contact_ids = ids("contact")
-    contacts = {c.pk: c for c in access.contacts(user).filter(pk__in=contact_ids)} if contact_ids else {}
+    contacts = {c.pk: c for c in scope.contacts().filter(pk__in=contact_ids)} if contact_ids else {}
     appointment_ids = ids("appointment")
     appointments = (
-        {a.pk: a for a in access.appointments(user).filter(pk__in=appointment_ids)} if appointment_ids else {}
+        {a.pk: a for a in scope.appointments().filter(pk__in=appointment_ids)} if appointment_ids else {}
     )
 
     def who(pk) -> str:
