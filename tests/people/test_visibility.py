@@ -147,6 +147,8 @@ def test_file_scope_resolves_the_same_rules_as_the_generic_querysets(
     def check():
         for user in users:
             assert _scoped(user, person) == _generic(user, person), user.username
+            # The list's hashed form of the rule gives the same episodes as the correlated one.
+            assert set(access.episodes(user, many=True)) == set(access.episodes(user)), user.username
             rows, readable = access.ledger_contacts(user, person)
             assert rows.count() >= len(readable)
 
@@ -176,3 +178,30 @@ def test_file_scope_resolves_the_same_rules_as_the_generic_querysets(
     actions.close_episode(episode, by=counselor, reason="moved")
     check()
     assert _scoped(counselor, person)["visible"] is False
+
+
+def test_the_lists_form_of_the_rule_gives_the_same_episodes(
+    organisation, other_organisation, counselor, colleague, manager, follower, outsider, analyst
+):
+    """access.episodes(user, many=True), the API list's plan, against the correlated default: a
+    closed episode is visible while its person has another open one in the organisation, not once
+    they have none; followed episodes of another organisation count with consent only."""
+    from tests.cases.factories import FollowUpMemberFactory
+
+    returning = EpisodeFactory(organisation=organisation, referent=counselor)
+    EpisodeFactory(person=returning.person, organisation=organisation, referent=colleague)
+    actions.close_episode(returning, by=counselor, reason="moved")
+    gone = EpisodeFactory(organisation=organisation, referent=counselor)
+    actions.close_episode(gone, by=counselor, reason="moved")
+    elsewhere = EpisodeFactory(organisation=other_organisation, referent=outsider)
+    followed = EpisodeFactory(organisation=other_organisation, referent=outsider)
+    FollowUpMemberFactory(episode=followed, organisation=organisation, user=counselor)
+    unconsented = EpisodeFactory(organisation=other_organisation, referent=outsider)
+    FollowUpMemberFactory(episode=unconsented, organisation=organisation, user=counselor)
+    Consent.objects.create(person=followed.person, organisation=organisation, scope=Consent.Scope.CASE_FILE)
+    users = (counselor, colleague, manager, follower, outsider, analyst)
+    for user in users:
+        assert set(access.episodes(user, many=True)) == set(access.episodes(user)), user.username
+    seen = set(access.episodes(counselor, many=True))
+    assert returning in seen and followed in seen
+    assert gone not in seen and elsewhere not in seen and unconsented not in seen
