@@ -168,6 +168,9 @@ class SupportEpisode(models.Model):
             models.Index(fields=["referent", "ended_on", "next_contact_due"], name="episode_portfolio"),
             models.Index(fields=["organisation", "ended_on", "next_contact_due"], name="episode_org_alerts"),
             models.Index(fields=["person", "ended_on"], name="episode_person_open"),
+            # The API's episode list: every visible episode, most urgent contact first; the first
+            # pages read this order instead of sorting an agency's whole caseload.
+            models.Index(fields=["next_contact_due", "id"], name="episode_due_order"),
         ]
 
     def __str__(self) -> str:
