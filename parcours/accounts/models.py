@@ -33,19 +33,20 @@ class User(AbstractUser):
     def __str__(self) -> str:
         return self.get_full_name() or self.username
 
-    def organisation_ids(self, roles: frozenset[str] | set[str] | None = None) -> list[int]:
-        """Ids of the organisations where the user has an active membership (with one of `roles`).
+    def active_memberships(self) -> list[tuple[int, str]]:
+        """(organisation id, role) of the user's active memberships: one query, cached on the
+        instance, since rights are read many times per request (navigation, access rules, MFA)."""
+        cached = self.__dict__.get("_active_memberships")
+        if cached is None:
+            cached = list(
+                Membership.objects.filter(user=self, is_active=True).values_list("organisation_id", "role")
+            )
+            self.__dict__["_active_memberships"] = cached
+        return cached
 
-        Cached on the instance: rights are read many times per request.
-        """
-        cache = self.__dict__.setdefault("_org_ids_cache", {})
-        key = tuple(sorted(roles)) if roles else None
-        if key not in cache:
-            qs = Membership.objects.filter(user=self, is_active=True)
-            if roles:
-                qs = qs.filter(role__in=roles)
-            cache[key] = sorted(set(qs.values_list("organisation_id", flat=True)))
-        return cache[key]
+    def organisation_ids(self, roles: frozenset[str] | set[str] | None = None) -> list[int]:
+        """Ids of the organisations where the user has an active membership (with one of `roles`)."""
+        return sorted({org for org, role in self.active_memberships() if not roles or role in roles})
 
     def case_organisation_ids(self) -> list[int]:
         return self.organisation_ids(CASE_ROLES)

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from parcours.accounts.models import CASE_ROLES, Membership, Role
+from parcours.accounts.models import CASE_ROLES, Role
 
 ANY_ROLE = frozenset(Role.values)
 CASE = frozenset(CASE_ROLES)
@@ -80,12 +80,9 @@ NAV: tuple[NavEntry, ...] = (
 
 
 def active_roles(user) -> frozenset[str]:
-    """The roles of the user's active memberships (one query, cached on the user for the request)."""
-    roles = getattr(user, "_active_roles", None)  # request.user is lazy: no __dict__ lookup
-    if roles is None:
-        roles = frozenset(Membership.objects.filter(user=user, is_active=True).values_list("role", flat=True))
-        user._active_roles = roles
-    return roles
+    """The roles of the user's active memberships (User.active_memberships: one query, cached on the
+    user for the request)."""
+    return frozenset(role for _, role in user.active_memberships())
 
 
 def is_allowed(entry: NavEntry, user) -> bool:
