@@ -16,6 +16,8 @@ HERE = Path(__file__).resolve().parent
 # name -> (script, full-size args, quick args)
 BENCHES = {
     "foundation": ("bench_foundation.py", [], ["--people", "20000"]),
+    # on a copy of the database the foundation benchmark just loaded
+    "partition_migration": ("bench_partition_migration.py", [], []),
     "profiling": ("bench_profiling.py", [], ["--n", "100000", "--score-rows", "100000"]),
     "normalise": ("bench_normalise.py", [], ["--queries", "1000"]),
     "evaluation": ("bench_evaluation.py", [], ["--n", "100000"]),
