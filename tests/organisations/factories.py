@@ -46,8 +46,15 @@ class SiteFactory(factory.django.DjangoModelFactory):
 
 
 def make_commune(*, postcode: str = "", **fields) -> Territory:
-    """A commune with its postcodes ("59000", or several: "59000 59160")."""
-    commune = Territory.objects.create(**{"level": Territory.Level.COMMUNE, **fields})
+    """A commune with its postcodes ("59000", or several: "59000 59160"). A commune of the same
+    INSEE code made earlier by TerritoryFactory (whose codes cycle through 59000–59899) takes the
+    fields given instead of failing the unique constraint."""
+    fields = {"level": Territory.Level.COMMUNE, **fields}
+    if "insee_code" in fields:
+        level, code = fields.pop("level"), fields.pop("insee_code")
+        commune, _ = Territory.objects.update_or_create(level=level, insee_code=code, defaults=fields)
+    else:
+        commune = Territory.objects.create(**fields)
     for code in postcode.split():
         Postcode.objects.create(code=code, commune=commune)
     return commune
