@@ -42,7 +42,7 @@ def test_week_view_lists_appointments_free_slots_and_absences(
     )
     client.force_login(counselor)
     client.get(reverse("agenda:agenda"))  # warm the session
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):
         page = client.get(reverse("agenda:agenda") + "?jour=2026-03-11")
     html = page.content.decode()
     assert page.status_code == 200

@@ -146,10 +146,10 @@ def test_person_page_query_count_does_not_grow_with_the_timeline(client, counsel
     large = _count(client, detail_url(large_episode.person))
 
     assert small == large
-    # 26, whatever the length of the timeline: the page resolves the access rules for the file's few
+    # 25, whatever the length of the timeline: the page resolves the access rules for the file's few
     # episodes once (access.file_scope) and every section reads through them; the contacts of every
     # organisation (ledger) and the portal account add theirs.
-    assert large == 26
+    assert large == 25
 
 
 def test_timeline_is_readable_and_newest_first(client, counselor, episode):

@@ -100,7 +100,7 @@ def test_the_list_shows_open_requests_nearest_deadline_first_in_constant_queries
     client.force_login(counselor)
     client.get(reverse("privacy:requests"))  # session and caches warm
 
-    with django_assert_num_queries(10) as few:
+    with django_assert_num_queries(9) as few:
         response = client.get(reverse("privacy:requests"))
     for person in people[3:]:
         _request(person, organisation, counselor)
