@@ -6,9 +6,12 @@ and that every page a role may open is linked). Adding a page to the menu is one
 """
 
 from dataclasses import dataclass
+from functools import lru_cache
+from typing import NamedTuple
 
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.functional import Promise
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from parcours.accounts.models import CASE_ROLES, Role
@@ -85,18 +88,34 @@ def active_roles(user) -> frozenset[str]:
     return frozenset(role for _, role in user.active_memberships())
 
 
-def is_allowed(entry: NavEntry, user) -> bool:
+def _allowed(entry: NavEntry, roles: frozenset[str], is_staff: bool) -> bool:
+    return is_staff if entry.roles == STAFF else bool(entry.roles & roles)
+
+
+class MenuEntry(NamedTuple):
+    url: str
+    label: str
+
+
+class MenuGroup(NamedTuple):
+    label: str
+    entries: tuple[MenuEntry, ...]
+
+
+def navigation_for(user) -> tuple[MenuGroup, ...]:
+    """The user's menu: groups in table order, each with its allowed entries (empty groups dropped).
+
+    The menu depends only on the roles, the staff flag, the language and the URL prefix: it is built
+    once for each combination (labels translated, URLs reversed) and shared by every request."""
     if not user.is_authenticated:
-        return False
-    if entry.roles == STAFF:
-        return user.is_staff
-    return bool(entry.roles & active_roles(user))
+        return ()
+    return _menu(active_roles(user), user.is_staff, get_language(), get_script_prefix())
 
 
-def navigation_for(user) -> list[dict]:
-    """The user's menu: groups in table order, each with its allowed entries (empty groups dropped)."""
-    groups: dict[str, list[dict]] = {}
+@lru_cache(maxsize=512)
+def _menu(roles: frozenset[str], is_staff: bool, language: str | None, prefix: str) -> tuple[MenuGroup, ...]:
+    groups: dict[str, list[MenuEntry]] = {}
     for entry in NAV:
-        if is_allowed(entry, user):
-            groups.setdefault(entry.group, []).append({"url": reverse(entry.url_name), "label": entry.label})
-    return [{"label": GROUPS[key], "entries": entries} for key, entries in groups.items()]
+        if _allowed(entry, roles, is_staff):
+            groups.setdefault(entry.group, []).append(MenuEntry(reverse(entry.url_name), str(entry.label)))
+    return tuple(MenuGroup(str(GROUPS[key]), tuple(entries)) for key, entries in groups.items())

@@ -201,7 +201,7 @@ def consented_portfolio(user):
         organisation_id=OuterRef("organisation_id"),
         scope=Consent.Scope.CONTACT,
     )
-    return access.episodes(user).open().filter(referent=user).filter(Exists(consent))
+    return access.open_episodes(user).filter(referent=user).filter(Exists(consent))
 
 
 def match_people(

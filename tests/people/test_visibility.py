@@ -1,7 +1,10 @@
 """Who sees whom: through an active episode of their organisation, or a consented follow-up."""
 
+from django.contrib.auth.models import AnonymousUser
+
 from parcours.cases import access, actions
 from parcours.cases import actions as case_actions
+from parcours.cases.models import SupportEpisode
 from parcours.people.models import Consent
 from tests.cases.factories import EpisodeFactory
 
@@ -205,3 +208,34 @@ def test_the_lists_form_of_the_rule_gives_the_same_episodes(
     seen = set(access.episodes(counselor, many=True))
     assert returning in seen and followed in seen
     assert gone not in seen and elsewhere not in seen and unconsented not in seen
+
+
+def test_the_open_form_of_the_rule_gives_the_same_open_episodes(
+    organisation, other_organisation, counselor, colleague, manager, follower, outsider, analyst
+):
+    """access.open_episodes(user), the portfolio's and the alerts' form, against
+    episodes(user).open(): closed episodes are out, an open followed episode of another
+    organisation counts with consent only, an open episode of an organisation the user left is out."""
+    from tests.cases.factories import FollowUpMemberFactory
+
+    mine = EpisodeFactory(organisation=organisation, referent=counselor)
+    closed = EpisodeFactory(organisation=organisation, referent=counselor)
+    actions.close_episode(closed, by=counselor, reason="moved")
+    elsewhere = EpisodeFactory(organisation=other_organisation, referent=outsider)
+    followed = EpisodeFactory(organisation=other_organisation, referent=outsider)
+    FollowUpMemberFactory(episode=followed, organisation=organisation, user=counselor)
+    unconsented = EpisodeFactory(organisation=other_organisation, referent=outsider)
+    FollowUpMemberFactory(episode=unconsented, organisation=organisation, user=counselor)
+    Consent.objects.create(person=followed.person, organisation=organisation, scope=Consent.Scope.CASE_FILE)
+    left = EpisodeFactory(organisation=other_organisation, referent=colleague)
+    users = (counselor, colleague, manager, follower, outsider, analyst)
+    for user in users:
+        assert set(access.open_episodes(user)) == set(access.episodes(user).open()), user.username
+        assert set(access.open_episodes(user, SupportEpisode.objects.filter(referent=user))) == set(
+            access.episodes(user).open().filter(referent=user)
+        ), user.username
+    seen = set(access.open_episodes(counselor))
+    assert mine in seen and followed in seen
+    assert closed not in seen and elsewhere not in seen and unconsented not in seen
+    assert left not in set(access.open_episodes(colleague))
+    assert set(access.open_episodes(AnonymousUser())) == set()

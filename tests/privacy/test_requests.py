@@ -176,7 +176,7 @@ def test_the_requests_page_is_in_the_menu_of_counselors_and_managers_only(
     url = reverse("privacy:requests")
 
     def links(user):
-        return [entry["url"] for group in navigation_for(user) for entry in group["entries"]]
+        return [entry.url for group in navigation_for(user) for entry in group.entries]
 
     assert url in links(counselor)
     assert url in links(manager)

@@ -134,3 +134,29 @@ def test_every_page_of_the_persons_space_is_reachable_by_links(client, world):
 def test_the_crawl_covers_every_page_of_the_matrix():
     """A page added to the routes is part of the crawl (it has a rule, hence a status per persona)."""
     assert set(_html_routes()) <= set(HTML_RULES)
+
+
+@pytest.mark.django_db
+def test_the_menu_is_built_once_per_roles_and_language(organisation, counselor, django_assert_num_queries):
+    """navigation_for reads the user's memberships (one query) and shares the menu built for the
+    same roles, staff flag and language; a new role gives another menu."""
+    from django.contrib.auth import get_user_model
+    from django.utils import translation
+
+    from parcours.home.navigation import navigation_for
+    from tests.accounts.factories import MembershipFactory
+
+    colleague = member(organisation, Role.COUNSELOR, username="carole")
+    with translation.override("fr"):
+        with django_assert_num_queries(1):
+            french = navigation_for(counselor)
+        assert navigation_for(colleague) is french
+        labels = [entry.label for group in french for entry in group.entries]
+        assert "Mes personnes" in labels and "Mon équipe" not in labels
+    with translation.override("en"):
+        english = navigation_for(counselor)
+    assert english is not french and "My people" in [e.label for g in english for e in g.entries]
+    MembershipFactory(organisation=organisation, role=Role.MANAGER, user=colleague)
+    with translation.override("fr"):
+        manager_menu = navigation_for(get_user_model().objects.get(pk=colleague.pk))
+    assert "Mon équipe" in [entry.label for group in manager_menu for entry in group.entries]

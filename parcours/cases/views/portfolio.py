@@ -33,7 +33,7 @@ def portfolio(request: HttpRequest) -> HttpResponse:
     if form.is_bound:
         form.is_valid()  # invalid filters are shown with their error and ignored
     team = bool(form.is_bound and form.cleaned_data.get("team") and managed_org_ids)
-    episodes = access.episodes(user).open()
+    episodes = access.open_episodes(user)
     episodes = (
         episodes.filter(organisation_id__in=managed_org_ids) if team else episodes.filter(referent=user)
     )
@@ -58,7 +58,7 @@ def alerts(request: HttpRequest) -> HttpResponse:
     user = request.user
     managed_org_ids = user.organisation_ids(frozenset({Role.MANAGER}))
     today = timezone.localdate()
-    episodes = access.episodes(user).overdue(today)
+    episodes = access.open_episodes(user).overdue(today)
     if managed_org_ids:
         episodes = episodes.filter(Q(referent=user) | Q(organisation_id__in=managed_org_ids))
     else:

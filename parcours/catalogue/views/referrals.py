@@ -69,7 +69,7 @@ def sides(user, referral: Referral) -> tuple[bool, bool]:
 
 def referral_create(request: HttpRequest, public_id, episode_id) -> HttpResponse:
     episode = get_object_or_404(
-        access.episodes(request.user).open().select_related("person", "organisation"),
+        access.open_episodes(request.user).select_related("person", "organisation"),
         public_id=episode_id,
     )
     if episode.organisation_id not in request.user.case_organisation_ids():
