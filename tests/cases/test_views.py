@@ -83,6 +83,9 @@ def test_manager_can_widen_the_portfolio_to_the_whole_team(client, manager, coun
     assert episode.person.full_name not in own
     assert episode.person.full_name in team
     assert 'name="team"' in own
+    # The referent's column (its user read with the page's rows) is in the team's view only.
+    referent = counselor.get_full_name() or counselor.username
+    assert referent in team and "Référent·e" in team and "Référent·e" not in own
 
 
 def test_counselor_cannot_widen_the_portfolio_to_the_team(client, counselor, colleague, organisation):

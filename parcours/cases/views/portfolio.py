@@ -38,7 +38,9 @@ def portfolio(request: HttpRequest) -> HttpResponse:
         episodes.filter(organisation_id__in=managed_org_ids) if team else episodes.filter(referent=user)
     )
     episodes = with_next_appointment(form.filter(episodes))
-    episodes = episodes.select_related("person", "organisation", "referent").order_by(
+    # The referent's column is shown in the team's view only.
+    related = ("person", "organisation", "referent") if team else ("person", "organisation")
+    episodes = episodes.select_related(*related).order_by(
         # Same order as the (referent|organisation, ended_on, next_contact_due) indexes.
         F("next_contact_due").asc(nulls_last=True),
         "pk",
