@@ -163,6 +163,7 @@ def main() -> int:
     env = {
         **os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-only", "SECURE_SSL": "false",
         "DB_CONN_MAX_AGE": "60", "TASKS_IMMEDIATE": "true", "STATIC_ROOT": str(static), "AXES_ENABLED": "false",
+        "DB_PARALLEL_WORKERS_PER_GATHER": os.environ.get("DB_PARALLEL_WORKERS_PER_GATHER", "0"),
     }  # fmt: skip
     env.pop("DATABASE_REPLICA_URL", None)
     manage(env, "migrate", "--noinput", "-v", "0")

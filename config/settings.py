@@ -216,6 +216,22 @@ if IS_POSTGRES and not env_bool("DB_JIT", False):
     # episodes) and never pays off on short queries: off unless DB_JIT=true.
     _db.setdefault("OPTIONS", {})
     _db["OPTIONS"]["options"] = (_db["OPTIONS"].get("options", "") + " -c jit=off").strip()
+# Parallel query for this process's connections (PostgreSQL's max_parallel_workers_per_gather;
+# unset keeps the server's default, 2). The web servers should set 0 (docs/deploy.md): one
+# request's count over an agency's caseload then runs in one process instead of three, and stops
+# taking the cores the other requests are waiting for (mixed load test at 1M people on 2 cores:
+# 15.6 -> 22.0 req/s, p95 910 -> 360 ms). Task workers, which run the analytical jobs, keep it.
+DB_PARALLEL_WORKERS_PER_GATHER = env_int("DB_PARALLEL_WORKERS_PER_GATHER", -1)
+if DB_PARALLEL_WORKERS_PER_GATHER < -1 or DB_PARALLEL_WORKERS_PER_GATHER > 64:
+    raise ImproperlyConfigured(
+        f"DB_PARALLEL_WORKERS_PER_GATHER must be between 0 and 64, got {DB_PARALLEL_WORKERS_PER_GATHER}"
+    )
+if IS_POSTGRES and DB_PARALLEL_WORKERS_PER_GATHER >= 0:
+    _db.setdefault("OPTIONS", {})
+    _db["OPTIONS"]["options"] = (
+        _db["OPTIONS"].get("options", "")
+        + f" -c max_parallel_workers_per_gather={DB_PARALLEL_WORKERS_PER_GATHER}"
+    ).strip()
 DATABASES = {"default": _db}
 # A streaming replica of the primary for the analytical reads (parcours.ops.routers). In tests the
 # alias exists as a mirror of the primary (same database), and ANALYTICS_DATABASE stays "default"

@@ -218,3 +218,21 @@ def test_manage_py_without_secret_key_prints_one_line_and_exits_2(program, tmp_p
     assert done.stderr.splitlines() == [
         "parcours: configuration error: SECRET_KEY (or SECRET_KEY_FILE) is required when DEBUG is off."
     ]
+
+
+def test_parallel_query_is_set_per_process_on_postgresql():
+    """DB_PARALLEL_WORKERS_PER_GATHER goes into the connection's options next to jit=off (the web
+    servers set 0, docs/deploy.md); unset, the server's default stays; a bad value stops start-up."""
+    url = {"SECRET_KEY": "x" * 50, "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test"}
+    options = "s.DATABASES['default']['OPTIONS']['options']"
+    result = _settings_in_subprocess({**url, "DB_PARALLEL_WORKERS_PER_GATHER": "0"}, options)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "('-c jit=off -c max_parallel_workers_per_gather=0',)"
+    result = _settings_in_subprocess(url, options)
+    assert result.stdout.strip() == "('-c jit=off',)", result.stderr
+    result = _settings_in_subprocess({**url, "DB_PARALLEL_WORKERS_PER_GATHER": "-3"}, options)
+    assert (
+        result.returncode != 0 and "DB_PARALLEL_WORKERS_PER_GATHER must be between 0 and 64" in result.stderr
+    )
+    result = _settings_in_subprocess({**url, "DB_PARALLEL_WORKERS_PER_GATHER": "many"}, options)
+    assert result.returncode != 0 and "DB_PARALLEL_WORKERS_PER_GATHER must be an integer" in result.stderr
