@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.urls import get_script_prefix, reverse
 from django.utils.functional import Promise
 from django.utils.translation import get_language
@@ -110,6 +112,13 @@ def navigation_for(user) -> tuple[MenuGroup, ...]:
     if not user.is_authenticated:
         return ()
     return _menu(active_roles(user), user.is_staff, get_language(), get_script_prefix())
+
+
+@receiver(setting_changed)
+def _forget_menus(*, setting, **kwargs):
+    """A test that changes the URLs or the languages gets menus built again."""
+    if setting in {"ROOT_URLCONF", "LANGUAGES", "LANGUAGE_CODE", "FORCE_SCRIPT_NAME"}:
+        _menu.cache_clear()
 
 
 @lru_cache(maxsize=512)

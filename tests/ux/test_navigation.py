@@ -160,3 +160,13 @@ def test_the_menu_is_built_once_per_roles_and_language(organisation, counselor, 
     with translation.override("fr"):
         manager_menu = navigation_for(get_user_model().objects.get(pk=colleague.pk))
     assert "Mon équipe" in [entry.label for group in manager_menu for entry in group.entries]
+
+
+@pytest.mark.django_db
+def test_the_menus_are_built_again_when_the_urls_change(counselor, settings):
+    from parcours.home.navigation import _menu, navigation_for
+
+    navigation_for(counselor)
+    assert _menu.cache_info().currsize >= 1
+    settings.FORCE_SCRIPT_NAME = "/parcours/"
+    assert _menu.cache_info().currsize == 0
