@@ -173,6 +173,8 @@ def due_checkins(request: HttpRequest) -> HttpResponse:
         .select_related("outcome__episode__person")
         .order_by("due_on", "pk")[:DUE_LIST_LIMIT]
     )
+    checkins = list(checkins)
+    access.log_read([c.outcome.episode.person for c in checkins], user=request.user, route="outcomes:due")
     return render(
         request, "outcomes/due.html", {"checkins": checkins, "today": today, "limit": DUE_LIST_LIMIT}
     )

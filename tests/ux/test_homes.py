@@ -80,7 +80,7 @@ def test_team_page_shows_each_counselors_caseload(client, manager, counselor, co
     rows = {row["user"].username: row for row in response.context["caseloads"]}
     assert response.status_code == 200
     assert (rows["alice"]["people"], rows["alice"]["overdue"]) == (2, 1)
-    assert rows["alice"]["last_contact"].date() == today - datetime.timedelta(days=2)
+    assert timezone.localdate(rows["alice"]["last_contact"]) == today - datetime.timedelta(days=2)
     assert (rows["bob"]["people"], rows["bob"]["overdue"], rows["bob"]["last_contact"]) == (0, 0, None)
 
 

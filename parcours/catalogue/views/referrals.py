@@ -96,6 +96,8 @@ def referral_create(request: HttpRequest, public_id, episode_id) -> HttpResponse
             else:
                 messages.success(request, _("Orientation proposée : le service a été prévenu."))
                 return redirect("catalogue:referral_detail", public_id=referral.public_id)
+    # The form shows whom the referral is for.
+    access.log_read(episode.person, user=request.user, route="catalogue:referral_create")
     return render(
         request,
         "catalogue/referral_form.html",
