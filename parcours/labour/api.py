@@ -213,6 +213,12 @@ class TargetOut(Schema):
     version: int
 
 
+class EscoSkillMatchOut(Schema):
+    uri: str
+    label: str
+    score: float
+
+
 class PersonSkillOut(Schema):
     label: str
     source: str
@@ -220,6 +226,9 @@ class PersonSkillOut(Schema):
         description="learnt outside work and training (volunteering, family, hobbies, other)"
     )
     items: list[OccupationMatchOut]
+    esco_skills: list[EscoSkillMatchOut] = Field(
+        description="ESCO skills matched (empty unless an ESCO export with its skills was imported)"
+    )
 
 
 class ProjectOut(Schema):
@@ -308,6 +317,9 @@ def _project_out(project: CareerProject) -> dict:
                 "source": s.source,
                 "informal": s.is_informal,
                 "items": [{"code": c, "label": label, "score": score} for c, label, score in s.matches],
+                "esco_skills": [
+                    {"uri": u, "label": label, "score": score} for u, label, score in s.esco_matches
+                ],
             }
             for s in profile.skills
         ],

@@ -341,7 +341,7 @@ class NormaliserArtefact(models.Model):
 
     class Kind(models.TextChoices):
         JOB_TITLES = "job_titles", _("Appellations → métiers")
-        SKILLS = "skills", _("Compétences → items ROME")
+        SKILLS = "skills", _("Compétences → compétences du référentiel")
 
     taxonomy = models.CharField(max_length=8, choices=Taxonomy.choices)
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.JOB_TITLES)

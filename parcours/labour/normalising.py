@@ -2,8 +2,10 @@
 under ``settings.DATA_DIR / "artefacts"``, loaded once per process.
 
 - ``job_titles`` artefacts map a free-text job title to ROME codes (or ESCO URIs of one language);
-- the ``skills`` artefact maps a free-text skill to ROME items (savoir-faire, savoir-être, savoir):
-  the same :class:`~parcours.stats.labour.normalise.JobTitleNormaliser`, fitted on item labels.
+- the ``skills`` artefacts map a free-text skill to ROME items (savoir-faire, savoir-être, savoir)
+  or, for ESCO, to ESCO skills of one language: the same
+  :class:`~parcours.stats.labour.normalise.JobTitleNormaliser`, fitted on item or skill labels
+  (the ESCO one with the semantic stage, which helps there and not on ROME items: docs/labour.md).
 
 Requests never fit anything: they call :func:`get_normaliser`, which finds the newest artefact row
 and loads its file through an ``lru_cache`` keyed on the artefact id (a new import makes a new
@@ -29,6 +31,7 @@ from django.utils import timezone
 from parcours.labour.models import (
     RESOLVE_SCORE,
     EscoOccupation,
+    EscoSkill,
     JobTitle,
     NormaliserArtefact,
     Occupation,
@@ -37,9 +40,9 @@ from parcours.labour.models import (
     RomeItem,
     Taxonomy,
 )
-from parcours.stats.labour.normalise import JobTitleNormaliser, semantic_normaliser
+from parcours.stats.labour.normalise import SEMANTIC_WEIGHT, JobTitleNormaliser, semantic_normaliser
 from parcours.stats.labour.rome import gender_forms
-from parcours.stats.labour.skills import SKILL_SYNONYMS
+from parcours.stats.labour.skills import SKILL_SYNONYMS, fit_esco_skill_normaliser
 
 logger = logging.getLogger(__name__)
 
@@ -132,11 +135,30 @@ def skill_training_data() -> tuple[list[str], list[str], dict[str, str]]:
     return labels, codes, code_labels
 
 
+def esco_skill_training_data(language: str) -> list[tuple[str, str, list[str]]]:
+    """(URI, preferred label, alternative labels) of the active ESCO skill and knowledge concepts
+    in ``language`` (skill groups are headings, not skills)."""
+    rows = EscoSkill.objects.filter(is_active=True, concept_type=EscoSkill.ConceptType.SKILL).values_list(
+        "uri", "labels", "alt_labels"
+    )
+    return [
+        (uri, names[language], list(alt.get(language, [])))
+        for uri, names, alt in rows.iterator(chunk_size=5000)
+        if names.get(language)
+    ]
+
+
 def fit_from_db(taxonomy: str, *, kind: str = NormaliserArtefact.Kind.JOB_TITLES, language: str = "fr"):
     """Fit a normaliser on what the database holds now (CLI and import only, never in a request).
 
     Returns (normaliser, number of labels); raises NoReferential when there is nothing to fit on.
     """
+    if kind == NormaliserArtefact.Kind.SKILLS and taxonomy == Taxonomy.ESCO:
+        skills = esco_skill_training_data(language)
+        if not skills:
+            raise NoReferential(f"no ESCO skill loaded in language {language}")
+        normaliser = fit_esco_skill_normaliser(skills, semantic_weight=SEMANTIC_WEIGHT)
+        return normaliser, sum(len({f for f in [label, *alt] if f}) for _uri, label, alt in skills)
     if kind == NormaliserArtefact.Kind.SKILLS:
         labels, codes, code_labels = skill_training_data()
         code_texts = None
@@ -193,10 +215,8 @@ def store_artefact(
 
 def fit_artefacts(referential: ReferentialVersion) -> list[NormaliserArtefact]:
     """Fit and store the artefacts of a freshly imported referential: job titles (ROME, or ESCO in
-    the imported language) and, for ROME, skills -> items."""
-    kinds = [NormaliserArtefact.Kind.JOB_TITLES]
-    if referential.taxonomy == Taxonomy.ROME:
-        kinds.append(NormaliserArtefact.Kind.SKILLS)
+    the imported language) and skills (ROME items; ESCO skills when the export had some)."""
+    kinds = [NormaliserArtefact.Kind.JOB_TITLES, NormaliserArtefact.Kind.SKILLS]
     language = referential.language or "fr"
     out = []
     for kind in kinds:

@@ -36,7 +36,14 @@ from parcours.labour.forms import (
 )
 from parcours.labour.models import CareerProject, JobTitle, Occupation, TargetOccupation, WorkPlacement
 from parcours.labour.normalising import search_occupations
-from parcours.labour.skills import neighbours, occupation_gaps, skill_profile, suggest_occupations
+from parcours.labour.skills import (
+    esco_gaps,
+    neighbours,
+    occupation_gaps,
+    skill_profile,
+    suggest_from_esco,
+    suggest_occupations,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -110,6 +117,7 @@ def _project_context(request, episode: SupportEpisode, project: CareerProject | 
         placements=placements,
         profile=profile,
         suggestions=suggest_occupations(profile.item_codes, profile=profile),
+        esco_suggestions=suggest_from_esco(profile),
         skills_form=bound.get("skills")
         or DeclaredSkillsForm(
             initial={"version": project.version, "skills": "\n".join(project.declared_skills)},
@@ -343,6 +351,7 @@ def target_occupation(request: HttpRequest, public_id, target_id: int) -> HttpRe
         "occupation": target.occupation,
         "profile": profile,
         "gaps": occupation_gaps(target.occupation, profile.item_codes, profile),
+        "esco_gaps": esco_gaps(target.occupation, profile),
         "neighbours": neighbours(target.occupation),
     }
     return render(request, "labour/target_occupation.html", context)

@@ -13,7 +13,15 @@ from parcours.cases.models import Appointment, Contact, SupportEpisode
 from parcours.catalogue.models import PartnershipConvention, Referral, Service
 from parcours.diagnosis.models import Action, Barrier, Diagnosis, Orientation, Skill
 from parcours.evaluation.models import Assignment, IndicatorValue, SurveyInvitation, SurveyResponse
-from parcours.labour.models import CareerProject, Occupation, RomeEscoMatch, TargetOccupation, WorkPlacement
+from parcours.labour.models import (
+    CareerProject,
+    EscoOccupationSkill,
+    EscoSkill,
+    Occupation,
+    RomeEscoMatch,
+    TargetOccupation,
+    WorkPlacement,
+)
 from parcours.market.models import JobOffer, TensionValue
 from parcours.obligations.models import Obligation, SanctionProcedure, Status
 from parcours.outcomes.models import CheckIn, EmploymentOutcome
@@ -24,6 +32,23 @@ DOC = Path(__file__).resolve().parents[2] / "docs" / "demo.md"
 
 def _portfolio():
     return SupportEpisode.objects.open().filter(referent__username="conseillere")
+
+
+def _targets_with_esco_skills_held():
+    """Target occupations of the demo counselor's portfolio whose ESCO counterpart needs a skill
+    the person holds (matched from the person's skills by the ESCO skills artefact)."""
+    from parcours.labour.skills import esco_gaps, skill_profile
+
+    count = 0
+    for project in CareerProject.objects.filter(episode__in=_portfolio()).select_related("episode"):
+        targets = list(project.targets.select_related("occupation"))
+        if not targets:
+            continue
+        profile = skill_profile(project)
+        for target in targets:
+            gaps = esco_gaps(target.occupation, profile)
+            count += bool(gaps and any(s.is_held for s in gaps.skills))
+    return count
 
 
 FIGURES = {
@@ -51,6 +76,9 @@ FIGURES = {
     "conventions": lambda: PartnershipConvention.objects.count(),
     "rome_esco_links": lambda: RomeEscoMatch.objects.count(),
     "occupations_with_esco": lambda: Occupation.objects.exclude(esco_uri="").count(),
+    "esco_skills": lambda: EscoSkill.objects.filter(concept_type=EscoSkill.ConceptType.SKILL).count(),
+    "esco_skill_relations": lambda: EscoOccupationSkill.objects.count(),
+    "portfolio_targets_esco_held": _targets_with_esco_skills_held,
     "job_offers": lambda: JobOffer.objects.count(),
     "job_offers_inferred": lambda: JobOffer.objects.filter(rome_score__isnull=False).count(),
     "job_offers_uncertain": lambda: JobOffer.objects.uncertain_occupation().count(),

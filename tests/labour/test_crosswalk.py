@@ -11,7 +11,7 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from parcours.labour import importers
-from parcours.labour.models import EscoOccupation, EscoOccupationSkill, EscoSkill, Occupation, RomeEscoMatch
+from parcours.labour.models import EscoOccupation, EscoOccupationSkill, Occupation, RomeEscoMatch
 from parcours.stats.labour import crosswalk
 from parcours.stats.labour.crosswalk import CrosswalkLink, choose_per_fiche, iter_crosswalk, parse_relation
 from tests.labour.conftest import FIXTURES
@@ -235,21 +235,11 @@ def test_the_command_reports_the_links(rome, tmp_path):
 
 @pytest.fixture
 def crosswalk_with_skills(rome):
+    """The sample with its ESCO skills and hand-chosen relations; the home-care occupation's
+    relations removed, to show a linked occupation without skills."""
     importers.import_esco(SAMPLE, mapping=MAPPING, fit=False)
-    aide = EscoOccupation.objects.get(uri=AIDE)
-    referential = aide.referential
-    for n, (label, relation) in enumerate(
-        [("aider les patients dans leurs soins d'hygiène", "essential"), ("appliquer les règles d'hygiène", "essential"),
-         ("parler une langue étrangère", "optional")]
-    ):  # fmt: skip
-        skill = EscoSkill.objects.create(
-            uri=f"http://data.europa.eu/esco/skill/test-{n}",
-            concept_type=EscoSkill.ConceptType.SKILL,
-            labels={"fr": label},
-            referential=referential,
-        )
-        EscoOccupationSkill.objects.create(occupation=aide, skill=skill, relation=relation)
-    return aide
+    EscoOccupationSkill.objects.filter(occupation__uri=AIDE_DOMICILE).delete()
+    return EscoOccupation.objects.get(uri=AIDE)
 
 
 def test_the_fiche_page_shows_its_esco_links_and_their_skills(
@@ -266,8 +256,8 @@ def test_the_fiche_page_shows_its_esco_links_and_their_skills(
     assert text.index("retenu pour la fiche") > chosen
     assert text.index("aide-soignant à domicile/aide-soignante à domicile</strong>") > chosen
     assert "pour l'appellation « Aide-soignant / Aide-soignante à domicile »" in text
-    assert "2 compétences ESCO essentielles · 1 optionnelle" in text
-    assert "appliquer les règles d&#x27;hygiène" in text
+    assert "3 compétences ESCO essentielles · 1 optionnelle" in text
+    assert "respecter les normes d’hygiène personnelle" in text
     assert "Compétences ESCO non importées pour ce métier." in text  # the home-care one has none
 
 
@@ -287,10 +277,11 @@ def test_the_api_gives_the_links_and_the_way_back(client, counselor, crosswalk_w
         (AIDE_DOMICILE, "exactMatch", False),
     ]
     assert detail["esco"][0]["essential_skills"] == [
-        "aider les patients dans leurs soins d'hygiène",
-        "appliquer les règles d'hygiène",
+        "aider des patients à être autonomes dans leurs activités quotidiennes",
+        "participer aux soins sous la supervision du personnel infirmier",
+        "respecter les normes d’hygiène personnelle",
     ]
-    assert detail["esco"][0]["optional_skills"] == ["parler une langue étrangère"]
+    assert detail["esco"][0]["optional_skills"] == ["distribuer des repas aux patients"]
     back = client.get("/api/v1/esco/occupation", {"uri": AIDE})
     assert back.status_code == 200
     body = back.json()

@@ -496,3 +496,11 @@ def test_free_text_skills_match_items_and_suggest_occupations(sample):
         assert all(target in sample.occupations for target, _ in s.neighbours)
     with pytest.raises(BadInputError, match="no item"):
         fit_skill_normaliser([], kinds=("savoir",))
+
+
+def test_a_handful_of_labels_fits_whatever_the_share_of_dropped_ngrams():
+    # char_max_df=0.1 of 3 labels is less than one label: every n-gram is kept instead of failing
+    model = JobTitleNormaliser().fit(
+        ["laver du linge", "gérer des budgets", "réparer des bicyclettes"], ["a", "b", "c"]
+    )
+    assert [m.code for m in model.query("laver le linge", top=1)] == ["a"]

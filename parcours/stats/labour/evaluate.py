@@ -37,7 +37,7 @@ import numpy as np
 from unidecode import unidecode
 
 from parcours.stats.errors import BadInputError
-from parcours.stats.labour.esco import EscoOccupation, read_esco_occupations
+from parcours.stats.labour.esco import EscoOccupation, iter_esco_concepts, read_esco_occupations
 from parcours.stats.labour.normalise import (
     SEMANTIC_WEIGHT,
     BaselineCharTfidf,
@@ -46,7 +46,7 @@ from parcours.stats.labour.normalise import (
     semantic_normaliser,
 )
 from parcours.stats.labour.rome import JobTitle, RomeReferential, gender_forms, read_rome
-from parcours.stats.labour.skills import fit_skill_normaliser
+from parcours.stats.labour.skills import fit_esco_skill_normaliser, fit_skill_normaliser
 
 ROME_CODE = re.compile(r"^[A-N]\d{4}$")
 
@@ -606,17 +606,55 @@ def evaluate_skill_phrases(
     required = {link.item_code for link in referential.item_links}
     items = [item for code, item in referential.items.items() if code in required]
     labels = {item.ogr_code: item.label for item in items}
-    unanswerable = [p for p, _s, pattern in phrases if not any(pattern.search(x) for x in labels.values())]
-    if unanswerable:
-        raise BadInputError(f"no ROME item accepted for: {unanswerable[0]!r}")
     normaliser = fit_skill_normaliser(items, semantic_weight=max(semantic_weights))
+    return _score_skill_phrases(
+        normaliser, {c: (x,) for c, x in labels.items()}, phrases, semantic_weights, n_resamples, "ROME item"
+    )
+
+
+def evaluate_esco_skill_phrases(
+    skills_file: str | Path,
+    phrases: Sequence[tuple[str, str, re.Pattern]],
+    *,
+    semantic_weights: Sequence[float] = (0.0, SEMANTIC_WEIGHT),
+    n_resamples: int = 1000,
+) -> dict[str, dict[str, dict[str, float]]]:
+    """Informal skill phrases against the ESCO skill matcher (:func:`fit_esco_skill_normaliser`)
+    fitted on every skill and knowledge concept of an ESCO ``skills_<lang>.csv``; a phrase's
+    pattern accepts an answer when it matches the skill's preferred or any alternative label.
+    Same output as :func:`evaluate_skill_phrases`."""
+    issues: list = []
+    concepts = list(iter_esco_concepts(skills_file, ("KnowledgeSkillCompetence",), issues))
+    if not concepts:
+        raise BadInputError(f"{skills_file}: no ESCO skill read")
+    labels = {c.uri: (c.preferred_label, *c.alt_labels) for c in concepts}
+    normaliser = fit_esco_skill_normaliser(
+        ((c.uri, c.preferred_label, c.alt_labels) for c in concepts), semantic_weight=max(semantic_weights)
+    )
+    return _score_skill_phrases(normaliser, labels, phrases, semantic_weights, n_resamples, "ESCO skill")
+
+
+def _score_skill_phrases(normaliser, labels, phrases, semantic_weights, n_resamples, what):
+    """Rank the phrases at each semantic weight; an answer counts when the phrase's pattern
+    matches one of its ``labels`` (code -> label forms)."""
+    unanswerable = [
+        p
+        for p, _s, pattern in phrases
+        if not any(pattern.search(x) for forms in labels.values() for x in forms)
+    ]
+    if unanswerable:
+        raise BadInputError(f"no {what} accepted for: {unanswerable[0]!r}")
+
+    def accepted(code: str, label: str, pattern: re.Pattern) -> bool:
+        return any(pattern.search(x) for x in labels.get(code, (label,)))
+
     truths = [ACCEPTED] * len(phrases)
     rankings = {}
     for weight in semantic_weights:
         normaliser.semantic_weight = weight
         answers = normaliser.query_batch([p for p, _s, _pattern in phrases], top=5)
         rankings[weight] = [
-            [ACCEPTED if pattern.search(labels.get(m.code, m.label)) else m.code for m in ranked]
+            [ACCEPTED if accepted(m.code, m.label, pattern) else m.code for m in ranked]
             for ranked, (_p, _s, pattern) in zip(answers, phrases, strict=True)
         ]
     first = rankings[semantic_weights[0]]
@@ -638,12 +676,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--skills", help="TSV phrase<TAB>source<TAB>pattern of informal skills (needs --rome-dir; JSON out)"
     )
+    parser.add_argument(
+        "--esco-skills",
+        nargs=2,
+        metavar=("SKILLS_CSV", "PHRASES_TSV"),
+        help="ESCO skills_<lang>.csv and a TSV phrase<TAB>source<TAB>pattern over ESCO skill labels (JSON out)",
+    )
     parser.add_argument("--seed", type=int, default=0, help="seed of the split and of the noise")
     parser.add_argument("--test-size", type=float, default=0.2, help="share of labels held out")
     parser.add_argument("--lexical", action="store_true", help="no semantic stage (lexical stages only)")
     parser.add_argument("--resamples", type=int, default=1000, help="bootstrap resamples (0: no intervals)")
     parser.add_argument("--json", action="store_true", help="print one JSON document on stdout")
     args = parser.parse_args(argv)
+    if args.esco_skills:
+        try:
+            skills = evaluate_esco_skill_phrases(
+                args.esco_skills[0], read_skill_phrases(args.esco_skills[1]), n_resamples=args.resamples
+            )
+        except BadInputError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        print(json.dumps({"esco_skills": skills}, indent=2))
+        if not (args.rome_dir or args.esco_file):
+            return 0
     if not (args.rome_dir or args.esco_file):
         parser.error("give --rome-dir, --esco-file or both")
 

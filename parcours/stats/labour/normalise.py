@@ -565,7 +565,8 @@ class JobTitleNormaliser:
         self.char_vectorizer_ = TfidfVectorizer(
             analyzer="char_wb",
             ngram_range=self.char_ngram_range,
-            max_df=self.char_max_df,
+            # under 1 / char_max_df labels the share is less than one label: keep every n-gram
+            max_df=self.char_max_df if self.char_max_df * len(self.labels_) >= 1 else 1.0,
             sublinear_tf=True,
             dtype=np.float32,
         )

@@ -146,6 +146,44 @@ def fit_skill_normaliser(
     return normaliser.fit([i.label for i in kept], [i.ogr_code for i in kept])
 
 
+def fit_esco_skill_normaliser(
+    skills: Iterable[tuple[str, str, Sequence[str]]], **params: object
+) -> JobTitleNormaliser:
+    """A normaliser over ESCO skill labels (codes = skill URIs): each skill's preferred label and
+    its alternative labels (ESCO writes "gérer des budgets" / "administrer un budget"...).
+
+    Parameters
+    ----------
+    skills : iterable of (uri, preferred label, alternative labels)
+        Skills and knowledge concepts of one language (not skill groups).
+    **params
+        Passed to :class:`JobTitleNormaliser` (defaults here, as for ROME items: no code
+        documents, the :data:`SKILL_SYNONYMS` table).
+
+    Returns
+    -------
+    JobTitleNormaliser
+        Fitted; ``query`` returns each URI with its preferred label.
+    """
+    labels: list[str] = []
+    codes: list[str] = []
+    code_labels: dict[str, str] = {}
+    for uri, preferred, alternatives in skills:
+        if not preferred:
+            continue
+        code_labels[uri] = preferred
+        for form in dict.fromkeys([preferred, *alternatives]):
+            if form:
+                labels.append(form)
+                codes.append(uri)
+    if not labels:
+        raise BadInputError("no ESCO skill to fit on")
+    settings: dict[str, object] = {"doc_weight": 0.0, "abbreviations": SKILL_SYNONYMS}
+    settings.update(params)
+    normaliser = JobTitleNormaliser(**settings)  # type: ignore[arg-type]
+    return normaliser.fit(labels, codes, code_labels=code_labels)
+
+
 def match_skills(
     texts: Iterable[str], normaliser: JobTitleNormaliser, *, top: int = 3, min_score: float = 0.5
 ) -> list[SkillMatch]:
