@@ -8,6 +8,7 @@ from parcours.labour.models import (
     CareerProject,
     EscoOccupation,
     EscoSkill,
+    IscoGroup,
     JobTitle,
     NormaliserArtefact,
     Occupation,
@@ -109,3 +110,9 @@ class EscoSkillAdmin(ReadOnlyAdmin):
     list_filter = ["concept_type", "skill_type", "reuse_level"]
     search_fields = ["=uri"]
     show_full_result_count = False
+
+
+@admin.register(IscoGroup)
+class IscoGroupAdmin(ReadOnlyAdmin):
+    list_display = ["code", "uri", "is_active"]
+    search_fields = ["=code", "=uri"]

@@ -36,6 +36,7 @@ from parcours.labour.models import (
     EscoOccupation,
     EscoOccupationSkill,
     EscoSkill,
+    IscoGroup,
     JobTitle,
     MobilityLink,
     Occupation,
@@ -466,6 +467,7 @@ class EscoExtra:
     """What an ESCO folder holds beside the occupations."""
 
     concepts: list = field(default_factory=list)  # esco.EscoConcept (skills and skill groups)
+    isco_groups: list = field(default_factory=list)  # esco.EscoConcept (ISCO groups)
     broader: list = field(default_factory=list)  # (pillar, esco.BroaderRelation)
     relations: list = field(default_factory=list)  # esco.OccupationSkill
     files: list[str] = field(default_factory=list)
@@ -483,6 +485,10 @@ def _read_esco_folder(folder: Path, lang: str, data, issues: list) -> EscoExtra:
         if file.is_file():
             extra.concepts.extend(esco.iter_esco_concepts(file, types, issues))
             extra.files.append(file.name)
+    isco_file = folder / f"ISCOGroups_{lang}.csv"
+    if isco_file.is_file():
+        extra.isco_groups.extend(esco.iter_esco_concepts(isco_file, ("ISCOGroup",), issues))
+        extra.files.append(isco_file.name)
     for name, pillar in BROADER_FILES.items():
         if (folder / name).is_file():
             extra.broader.extend((pillar, r) for r in esco.iter_broader_relations(folder / name, issues))
@@ -585,6 +591,20 @@ def write_esco_skills(
         fields = ["concept_type", "skill_type", "reuse_level", "code", "labels", "alt_labels", "descriptions",
                   "referential_id"]  # fmt: skip
         report.counts["esco_skills"], _ = upsert(EscoSkill, "uri", rows, fields, progress=progress)
+    if extra.isco_groups:
+        current_isco = dict(IscoGroup.objects.values_list("uri", "labels"))
+        isco_rows = {
+            group.uri: {
+                "code": group.code,
+                "labels": {**current_isco.get(group.uri, {}), lang: group.preferred_label},
+                "referential_id": referential.pk,
+            }
+            for group in extra.isco_groups
+        }
+        sizes["isco_groups"] = len(isco_rows)
+        report.counts["isco_groups"], _ = upsert(
+            IscoGroup, "uri", isco_rows, ["code", "labels", "referential_id"], progress=progress
+        )
     for pillar in {p for p, _r in extra.broader}:
         wanted = {(r.uri, r.broader_uri) for p, r in extra.broader if p == pillar}
         report.counts[f"esco_broader_{pillar}"] = _replace_pairs(

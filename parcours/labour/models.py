@@ -249,9 +249,32 @@ class EscoSkill(models.Model):
         return self.labels.get(language) or next(iter(self.labels.values()), self.uri)
 
 
+class IscoGroup(models.Model):
+    """An ISCO-08 group as the ESCO export names it (``ISCOGroups_<lang>.csv``): its labels give
+    ESCO occupations, which sit under it in the hierarchy, a code document for the job-title
+    normaliser (parcours.labour.normalising.esco_training_data)."""
+
+    uri = models.URLField(_("URI"), max_length=300, unique=True)
+    code = models.CharField(_("code CITP/ISCO"), max_length=8, blank=True)
+    labels = models.JSONField(_("intitulés"), default=dict)
+    referential = models.ForeignKey(ReferentialVersion, on_delete=models.PROTECT, related_name="+")
+    is_active = models.BooleanField(_("en vigueur"), default=True)
+
+    class Meta:
+        ordering = ["code", "uri"]
+        verbose_name = _("groupe CITP/ISCO")
+        verbose_name_plural = _("groupes CITP/ISCO")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.label()}"
+
+    def label(self, language: str = "fr") -> str:
+        return self.labels.get(language) or next(iter(self.labels.values()), self.uri)
+
+
 class EscoBroader(models.Model):
     """One link of an ESCO hierarchy: ``uri`` sits under ``broader_uri``. URIs, not foreign keys:
-    ISCO groups are not stored and a hierarchy file may name concepts of another export."""
+    ISCO groups are stored apart (IscoGroup) and a hierarchy file may name concepts of another export."""
 
     class Pillar(models.TextChoices):
         OCCUPATION = "occupation", _("métiers")

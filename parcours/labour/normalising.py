@@ -30,8 +30,10 @@ from django.utils import timezone
 
 from parcours.labour.models import (
     RESOLVE_SCORE,
+    EscoBroader,
     EscoOccupation,
     EscoSkill,
+    IscoGroup,
     JobTitle,
     NormaliserArtefact,
     Occupation,
@@ -40,7 +42,13 @@ from parcours.labour.models import (
     RomeItem,
     Taxonomy,
 )
-from parcours.stats.labour.normalise import SEMANTIC_WEIGHT, JobTitleNormaliser, semantic_normaliser
+from parcours.stats.labour.esco import hierarchy_texts
+from parcours.stats.labour.normalise import (
+    SEMANTIC_WEIGHT,
+    JobTitleNormaliser,
+    esco_normaliser,
+    semantic_normaliser,
+)
 from parcours.stats.labour.rome import gender_forms
 from parcours.stats.labour.skills import SKILL_SYNONYMS, fit_esco_skill_normaliser
 
@@ -98,7 +106,10 @@ def rome_training_data() -> tuple[list[str], list[str], dict[str, str], dict[str
 
 
 def esco_training_data(language: str) -> tuple[list[str], list[str], dict[str, str], dict[str, str]]:
-    """(labels, codes, code_labels, code_texts) of the active ESCO occupations in ``language``."""
+    """(labels, codes, code_labels, code_texts) of the active ESCO occupations in ``language``;
+    a code's text is its description plus the labels of what sits above it in the hierarchy
+    (broader occupation, ISCO groups: :func:`~parcours.stats.labour.esco.hierarchy_texts`) when
+    the export's hierarchy and ISCO groups were imported."""
     labels: list[str] = []
     codes: list[str] = []
     code_labels: dict[str, str] = {}
@@ -106,16 +117,28 @@ def esco_training_data(language: str) -> tuple[list[str], list[str], dict[str, s
     rows = EscoOccupation.objects.filter(is_active=True).values_list(
         "uri", "labels", "alt_labels", "descriptions"
     )
+    preferred_of: dict[str, str] = {}
     for uri, names, alt, descriptions in rows.iterator(chunk_size=2000):
         preferred = names.get(language)
         if not preferred:
             continue
-        code_labels[uri] = preferred
+        preferred_of[uri] = code_labels[uri] = preferred
         code_texts[uri] = descriptions.get(language, "")
         for form in dict.fromkeys([preferred, *alt.get(language, [])]):
             if form:
                 labels.append(form)
                 codes.append(uri)
+    isco = {
+        uri: names[language]
+        for uri, names in IscoGroup.objects.values_list("uri", "labels").iterator(chunk_size=2000)
+        if names.get(language)
+    }
+    broader = EscoBroader.objects.filter(pillar=EscoBroader.Pillar.OCCUPATION).values_list(
+        "uri", "broader_uri"
+    )
+    for uri, text in hierarchy_texts(preferred_of.items(), broader.iterator(chunk_size=5000), isco).items():
+        if uri in code_texts:
+            code_texts[uri] = " ".join(filter(None, [code_texts[uri], text]))
     return labels, codes, code_labels, code_texts
 
 
@@ -167,9 +190,10 @@ def fit_from_db(taxonomy: str, *, kind: str = NormaliserArtefact.Kind.JOB_TITLES
     else:
         if taxonomy == Taxonomy.ROME:
             labels, codes, code_labels, code_texts = rome_training_data()
+            normaliser = semantic_normaliser()
         else:
             labels, codes, code_labels, code_texts = esco_training_data(language)
-        normaliser = semantic_normaliser()
+            normaliser = esco_normaliser()
     if not labels:
         raise NoReferential(f"no {taxonomy} referential loaded ({kind}, language {language})")
     normaliser.fit(labels, codes, code_labels=code_labels, code_texts=code_texts)

@@ -13,9 +13,12 @@ from parcours.labour.models import (
     EscoOccupation,
     EscoOccupationSkill,
     EscoSkill,
+    IscoGroup,
     NormaliserArtefact,
     ReferentialVersion,
 )
+from parcours.labour.normalising import esco_training_data, fit_from_db
+from parcours.stats.labour.normalise import ESCO_CHAR_WEIGHT
 from tests.labour.conftest import ESCO_SAMPLE
 
 ESCO_DATA_DIR = Path(os.environ.get("ESCO_DATA_DIR") or "/nonexistent/ESCO_DATA_DIR-unset")  # no default
@@ -116,7 +119,29 @@ def test_folder_import_brings_skills_groups_hierarchies_and_relations(db):
         "esco_broader_occupation": 3,
         "esco_broader_skill": 3,
         "esco_occupation_skills": 3,
+        "isco_groups": 3,
     }
+    assert dict(IscoGroup.objects.values_list("code", "labels")) == {
+        "2431": {"fr": "Spécialistes de la publicité et de la commercialisation"},
+        "3155": {"fr": "Techniciens de la sécurité aérienne"},
+        "8121": {"fr": "Conducteurs d’installations de transformation et de traitement des métaux"},
+    }
+
+
+def test_the_esco_job_title_normaliser_reads_the_hierarchy_as_code_documents(db):
+    importers.import_esco(FOLDER, fit=False)
+    _labels, _codes, code_labels, code_texts = esco_training_data("fr")
+    assert set(code_labels) == set(EscoOccupation.objects.values_list("uri", flat=True))
+    # of the sample's occupations, only the wire-drawing operator's ISCO group is in the hierarchy
+    # file: its label becomes that code's document; the others keep their (empty) description
+    wire_drawing = "http://data.europa.eu/esco/occupation/000e93a3-d956-4e45-aacb-f12c83fedf84"
+    assert code_texts == {
+        DIRECTOR: "",
+        wire_drawing: "Conducteurs d’installations de transformation et de traitement des métaux",
+        "http://data.europa.eu/esco/occupation/0019b951-c699-4191-8208-9822882d150c": "",
+    }
+    normaliser, _n = fit_from_db("esco", language="fr")
+    assert normaliser.char_fusion_weight == ESCO_CHAR_WEIGHT and normaliser.semantic_active
 
 
 def test_folder_reimport_changes_nothing_and_a_changed_relation_is_updated(db, tmp_path):

@@ -8,15 +8,22 @@ import numpy as np
 import pytest
 
 from parcours.stats.errors import BadInputError
-from parcours.stats.labour.esco import EscoOccupation, read_esco_occupations
+from parcours.stats.labour.esco import EscoOccupation, hierarchy_texts, read_esco_occupations
 from parcours.stats.labour.evaluate import (
     bootstrap_metrics,
+    esco_hierarchy_texts,
     evaluate_esco,
     evaluate_titles,
     read_labelled_titles,
     split_esco_labels,
 )
-from parcours.stats.labour.normalise import JobTitleNormaliser, semantic_normaliser
+from parcours.stats.labour.normalise import (
+    ESCO_CHAR_WEIGHT,
+    BaselineCharTfidf,
+    JobTitleNormaliser,
+    esco_normaliser,
+    semantic_normaliser,
+)
 from parcours.stats.labour.rome import read_rome
 from parcours.stats.labour.semantic import SemanticIndex, semantic_text, shared_encoder
 
@@ -130,6 +137,59 @@ def test_semantic_weight_outside_unit_interval_is_refused(sample):
         JobTitleNormaliser(semantic_weight=1.5).fit(*_pairs(sample))
 
 
+# --------------------------------------------------------------------------- character fusion (ESCO)
+
+
+def test_character_fusion_is_the_stated_blend_of_three_scores(sample):
+    """The ESCO normaliser adds the raw character n-gram cosine to the fusion: each candidate
+    scores (1 - w - b) lexical + w semantic + b character, checked against the three parts."""
+    labels, codes, code_labels, texts = _pairs(sample)
+    fused = esco_normaliser().fit(labels, codes, code_labels, texts)
+    plain = semantic_normaliser().fit(labels, codes, code_labels, texts)
+    char = BaselineCharTfidf().fit(labels, codes)
+    assert fused.char_fusion_weight == ESCO_CHAR_WEIGHT and plain.char_fusion_weight == 0.0
+    w, b = fused.semantic_weight, fused.char_fusion_weight
+    for title in ["vendeuse en boulangerie", "cuistot", "agent de sécurité"]:
+        lexical = {m.code: m.score for m in fused.query_batch([title], top=30, semantic=False)[0]}
+        characters = {m.code: m.score for m in char.query_batch([title], top=30)[0]}
+        two_parts = {m.code: m.score for m in plain.query(title, top=len(plain.codes_))}
+        for m in fused.query(title, top=5):
+            # plain = (1 - w) lexical + w semantic, so w semantic = plain - (1 - w) lexical
+            semantic_part = two_parts.get(m.code, 0.0) - (1 - w) * lexical.get(m.code, 0.0)
+            expected = (
+                (1 - w - b) * lexical.get(m.code, 0.0) + semantic_part + b * characters.get(m.code, 0.0)
+            )
+            assert m.score == pytest.approx(expected, abs=2e-5)
+            assert 0.0 <= m.score <= 1.0
+    # --fast stays the lexical stages alone
+    assert fused.query_batch(["cuistot"], top=3, semantic=False) == plain.query_batch(
+        ["cuistot"], top=3, semantic=False
+    )
+
+
+def test_character_fusion_weights_are_checked(sample):
+    with pytest.raises(BadInputError, match="semantic_weight \\+ char_fusion_weight must be at most 1"):
+        JobTitleNormaliser(semantic_weight=0.6, char_fusion_weight=0.5).fit(*_pairs(sample))
+    with pytest.raises(BadInputError, match="char_fusion_weight must be in"):
+        JobTitleNormaliser(char_fusion_weight=-0.1).fit(*_pairs(sample))
+
+
+def test_hierarchy_texts_name_the_broader_occupation_and_isco_groups():
+    occupations = [
+        ("o:wire", "opérateur de tréfilerie"),
+        ("o:metal", "opérateur de métallurgie"),
+        ("o:alone", "x"),
+    ]
+    broader = [("o:wire", "o:metal"), ("o:metal", "isco:C8121"), ("isco:C8121", "isco:C812")]
+    isco = {"isco:C8121": "Conducteurs d'installations de traitement des métaux", "isco:C812": "Conducteurs"}
+    assert hierarchy_texts(occupations, broader, isco) == {
+        # the broader occupation, then the ISCO group above it
+        "o:wire": "opérateur de métallurgie ; Conducteurs d'installations de traitement des métaux",
+        # its ISCO group, then the group above that
+        "o:metal": "Conducteurs d'installations de traitement des métaux ; Conducteurs",
+    }
+
+
 # --------------------------------------------------------------------------- bootstrap
 
 
@@ -233,7 +293,10 @@ def test_semantic_stage_beats_baseline_and_lexical_on_informal_titles():
 @pytest.mark.slow
 def test_semantic_stage_beats_baseline_on_held_out_esco_labels():
     occupations = read_esco_occupations(ESCO_DATA_DIR / "occupations_fr.csv").occupations
-    result = evaluate_esco(occupations, random_state=0, n_resamples=0)
+    texts = esco_hierarchy_texts(occupations, ESCO_DATA_DIR)
+    assert len(texts) > 2900  # every occupation sits under something
+    result = evaluate_esco(occupations, random_state=0, n_resamples=0, code_texts=texts)
     semantic, base = result.metrics["semantic"]["held_out"], result.metrics["baseline"]["held_out"]
-    assert semantic["acc@1"] >= base["acc@1"] + 0.02
-    assert semantic["mrr"] >= base["mrr"] + 0.02
+    # measured: acc@1 0.558 vs 0.505 (+5.3 points), MRR 0.670 vs 0.619 (docs/labour.md)
+    assert semantic["acc@1"] >= base["acc@1"] + 0.04
+    assert semantic["mrr"] >= base["mrr"] + 0.04

@@ -16,7 +16,7 @@ https://esco.ec.europa.eu (download page, CSV export).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -342,3 +342,44 @@ def iter_occupation_skills(path: str | Path, issues: list[Issue]) -> Iterator[Oc
             continue
         seen.add(key)
         yield OccupationSkill(row["occupationUri"], row["skillUri"], relation, row.get("skillType", ""), line)
+
+
+def hierarchy_texts(
+    occupations: Iterable[tuple[str, str]],
+    broader: Iterable[tuple[str, str]],
+    isco_labels: Mapping[str, str],
+) -> dict[str, str]:
+    """Code documents for ESCO occupations from the hierarchy (the export has no descriptions):
+    for each occupation, the label of each concept it sits under (a broader occupation, or its
+    ISCO group) and of the ISCO groups above that concept. Measured on the tuning
+    splits: about +1.3 points of acc@1 on held-out ESCO titles (docs/labour.md).
+
+    Parameters
+    ----------
+    occupations : iterable of (uri, preferred label)
+    broader : iterable of (uri, broader uri)
+        Links of the occupation pillar (``broaderRelationsOccPillar.csv``).
+    isco_labels : mapping
+        ISCO group URI -> label (``ISCOGroups_<lang>.csv``).
+
+    Returns
+    -------
+    dict
+        Occupation URI -> text, for the occupations with something above them.
+    """
+    labels = dict(occupations)
+    parents: dict[str, list[str]] = {}
+    for uri, parent in broader:
+        parents.setdefault(uri, []).append(parent)
+    out: dict[str, str] = {}
+    for uri in labels:
+        parts: list[str] = []
+        for parent in parents.get(uri, []):
+            if parent in labels:
+                parts.append(labels[parent])
+            elif parent in isco_labels:
+                parts.append(isco_labels[parent])
+            parts.extend(isco_labels[g] for g in parents.get(parent, []) if g in isco_labels)
+        if parts:
+            out[uri] = " ; ".join(dict.fromkeys(parts))
+    return out

@@ -29,7 +29,7 @@ import re
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -37,12 +37,19 @@ import numpy as np
 from unidecode import unidecode
 
 from parcours.stats.errors import BadInputError
-from parcours.stats.labour.esco import EscoOccupation, iter_esco_concepts, read_esco_occupations
+from parcours.stats.labour.esco import (
+    EscoOccupation,
+    hierarchy_texts,
+    iter_broader_relations,
+    iter_esco_concepts,
+    read_esco_occupations,
+)
 from parcours.stats.labour.normalise import (
     SEMANTIC_WEIGHT,
     BaselineCharTfidf,
     JobTitleNormaliser,
     clean_tokens,
+    esco_normaliser,
     semantic_normaliser,
 )
 from parcours.stats.labour.rome import JobTitle, RomeReferential, gender_forms, read_rome
@@ -504,20 +511,42 @@ def evaluate_esco(
     random_state: int = 0,
     normaliser: JobTitleNormaliser | None = None,
     n_resamples: int = 1000,
+    code_texts: Mapping[str, str] | None = None,
 ) -> EvaluationResult:
     """Held-out evaluation on ESCO alternative labels (see :func:`split_esco_labels`): fit on the
-    preferred labels and the remaining alternative labels, query the held-out ones as published."""
+    preferred labels and the remaining alternative labels, query the held-out ones as published.
+    ``code_texts`` (URI -> text, e.g. :func:`esco_hierarchy_texts`) are added to the occupations'
+    descriptions as code documents; the default normaliser is :func:`esco_normaliser`, the one the
+    ESCO import fits."""
     (labels, codes), (test_labels, truths) = split_esco_labels(occupations, test_size, random_state)
     if not test_labels:
         raise BadInputError("no ESCO label held out: too few alternative labels for this test_size")
     code_labels = {o.uri: o.preferred_label for o in occupations}
-    code_texts = {o.uri: o.description for o in occupations if o.description}
+    texts = {
+        o.uri: " ".join(filter(None, [o.description, (code_texts or {}).get(o.uri, "")])) for o in occupations
+    }
+    texts = {uri: text for uri, text in texts.items() if text}
     seconds: dict[str, float] = {}
-    model = normaliser if normaliser is not None else semantic_normaliser()
-    baseline = _fit_both(model, labels, codes, code_labels, code_texts or None, seconds)
+    model = normaliser if normaliser is not None else esco_normaliser()
+    baseline = _fit_both(model, labels, codes, code_labels, texts or None, seconds)
     metrics, intervals = _compare(model, baseline, {"held_out": test_labels}, truths, seconds, n_resamples)
-    params = {"task": "esco", "test_size": test_size, "random_state": random_state}
+    params = {"task": "esco", "test_size": test_size, "random_state": random_state, "code_texts": len(texts)}
     return EvaluationResult(metrics, len(labels), len(test_labels), seconds, params, intervals)
+
+
+def esco_hierarchy_texts(occupations: Sequence[EscoOccupation], folder: str | Path) -> dict[str, str]:
+    """The hierarchy's code documents (:func:`~parcours.stats.labour.esco.hierarchy_texts`) from
+    the ``broaderRelationsOccPillar.csv`` and ``ISCOGroups_<lang>.csv`` of an export folder; empty
+    when the folder lacks them."""
+    folder = Path(folder)
+    relations_file = folder / "broaderRelationsOccPillar.csv"
+    isco_files = sorted(folder.glob("ISCOGroups_*.csv"))
+    if not relations_file.is_file() or not isco_files:
+        return {}
+    issues: list = []
+    relations = [(r.uri, r.broader_uri) for r in iter_broader_relations(relations_file, issues)]
+    isco = {c.uri: c.preferred_label for c in iter_esco_concepts(isco_files[0], ("ISCOGroup",), issues)}
+    return hierarchy_texts(((o.uri, o.preferred_label) for o in occupations), relations, isco)
 
 
 def read_labelled_titles(path: str | Path) -> tuple[list[str], list[str]]:
@@ -736,8 +765,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 occupations,
                 test_size=args.test_size,
                 random_state=args.seed,
-                normaliser=model(),
+                normaliser=JobTitleNormaliser() if args.lexical else esco_normaliser(),
                 n_resamples=args.resamples,
+                code_texts=esco_hierarchy_texts(occupations, Path(args.esco_file).parent),
             )
     except BadInputError as exc:
         print(f"error: {exc}", file=sys.stderr)

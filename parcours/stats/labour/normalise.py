@@ -54,6 +54,9 @@ from parcours.stats.labour.semantic import SemanticIndex, SentenceEncoder, share
 #: Weight of the semantic stage in the normalisers the project fits (chosen on the tuning
 #: split, see docs/labour.md); ``JobTitleNormaliser()`` alone stays lexical.
 SEMANTIC_WEIGHT = 0.45
+#: Weight of the raw character n-gram cosine in the ESCO normaliser's fusion (chosen on the ESCO
+#: tuning splits, seeds 1 and 2: docs/labour.md); the ROME normaliser does not use it.
+ESCO_CHAR_WEIGHT = 0.15
 
 # --------------------------------------------------------------------------- text cleaning
 
@@ -474,6 +477,7 @@ class JobTitleNormaliser:
         rerank: bool = True,
         semantic_weight: float = 0.0,
         encoder: SentenceEncoder | None = None,
+        char_fusion_weight: float = 0.0,
     ):
         self.word_weight = word_weight
         self.char_ngram_range = char_ngram_range
@@ -489,6 +493,7 @@ class JobTitleNormaliser:
         self.rerank = rerank
         self.semantic_weight = semantic_weight
         self.encoder = encoder
+        self.char_fusion_weight = char_fusion_weight
 
     # ---------------------------------------------------------------- fitting
 
@@ -522,9 +527,11 @@ class JobTitleNormaliser:
             raise BadInputError(f"labels and codes differ in length ({len(labels)} != {len(codes)})")
         if not labels:
             raise BadInputError("no label to fit on")
-        for name in ("word_weight", "doc_weight", "semantic_weight"):
+        for name in ("word_weight", "doc_weight", "semantic_weight", "char_fusion_weight"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise BadInputError(f"{name} must be in [0, 1], got {getattr(self, name)}")
+        if self.semantic_weight + self.char_fusion_weight > 1.0:
+            raise BadInputError("semantic_weight + char_fusion_weight must be at most 1")
         abbreviations = ABBREVIATIONS if self.abbreviations is None else self.abbreviations
         self.abbreviations_ = dict(abbreviations)
         code_index: dict[str, int] = {}
@@ -596,8 +603,11 @@ class JobTitleNormaliser:
             )
             self.doc_index_t_ = self.doc_vectorizer_.fit_transform([" ".join(d) for d in docs]).T.tocsr()
         self.semantic_ = None
+        self.char_fusion_ = None
         if self.semantic_weight > 0:
             self.semantic_ = self._fit_semantic(labels, codes, code_index)
+            if self.char_fusion_weight > 0:
+                self.char_fusion_ = BaselineCharTfidf().fit(labels, codes)
         return self
 
     def _fit_semantic(self, labels: Sequence[str], codes: Sequence[str], code_index: dict[str, int]):
@@ -836,27 +846,42 @@ class JobTitleNormaliser:
         return getattr(self, "semantic_", None) is not None and self.semantic_weight > 0
 
     def _fuse(self, texts: list[str], lexical: list[list[Match]], top: int) -> list[list[Match]]:
-        """Blend the lexical scores with the semantic code scores of the raw texts.
+        """Blend the lexical scores with the semantic code scores of the raw texts (and, with a
+        ``char_fusion_weight`` b, the raw character n-gram cosine of the baseline).
 
-        Candidates are the lexical ones plus the codes whose label centroids are nearest to the
-        query; each scores ``(1 - w) * lexical + w * semantic`` (lexical 0 when the code was not
-        a lexical candidate), so scores stay in [0, 1].
+        Candidates are the lexical ones, the codes whose label centroids are nearest to the query
+        and, with b, the character n-gram's best codes; each scores ``(1 - w - b) * lexical +
+        w * semantic + b * character`` (a component 0 when the code was not among its
+        candidates), so scores stay in [0, 1].
         """
         w = self.semantic_weight
+        char_model = getattr(self, "char_fusion_", None)
+        b = self.char_fusion_weight if char_model is not None else 0.0
         index = self._code_position
         lexical_codes = [
             np.fromiter((index[m.code] for m in r), dtype=np.int64, count=len(r)) for r in lexical
         ]
+        char = char_model.query_batch(texts, top=self.semantic_pool) if b else [[] for _ in texts]
+        if b:
+            lexical_codes = [
+                np.unique(
+                    np.concatenate([codes, np.fromiter((index[m.code] for m in found), dtype=np.int64)])
+                )
+                for codes, found in zip(lexical_codes, char, strict=True)
+            ]
         semantic = self.semantic_.candidate_scores(
             self.encoder.encode(texts), lexical_codes, self.semantic_nearest
         )
         names, display = self.codes_, self.code_labels_
         out: list[list[Match]] = []
-        for matches, (codes, scores) in zip(lexical, semantic, strict=True):
+        for matches, found, (codes, scores) in zip(lexical, char, semantic, strict=True):
             fused = dict(zip(codes.tolist(), (w * scores).tolist(), strict=True))
             for m in matches:
                 c = index[m.code]
-                fused[c] = fused.get(c, 0.0) + (1.0 - w) * m.score
+                fused[c] = fused.get(c, 0.0) + (1.0 - w - b) * m.score
+            for m in found:
+                c = index[m.code]
+                fused[c] = fused.get(c, 0.0) + b * m.score
             # an empty query (no lexical candidate, a zero vector) stays empty
             ranked = sorted((c for c, v in fused.items() if v > 0), key=lambda c: (-fused[c], c))[:top]
             out.append([Match(names[c], display[names[c]], round(fused[c], 6)) for c in ranked])
@@ -892,6 +917,17 @@ def semantic_normaliser(encoder: SentenceEncoder | None = None, **params) -> Job
     (weight :data:`SEMANTIC_WEIGHT`; the process's shared encoder unless one is given)."""
     params.setdefault("semantic_weight", SEMANTIC_WEIGHT)
     return JobTitleNormaliser(encoder=encoder, **params)
+
+
+def esco_normaliser(encoder: SentenceEncoder | None = None, **params) -> JobTitleNormaliser:
+    """The ESCO job-title normaliser: :func:`semantic_normaliser` with the raw character n-gram
+    cosine as a third component of the fusion (weight :data:`ESCO_CHAR_WEIGHT`). ESCO labels are
+    precise variants ("sommelier en vins" / "sommelier en vin") where raw 2-letter n-grams do
+    well and the ROME-tuned cleaning does not; with the hierarchy's code documents
+    (:func:`~parcours.stats.labour.esco.hierarchy_texts`) it is what lifted held-out ESCO titles
+    past the baseline by 5 points on the tuning splits (docs/labour.md)."""
+    params.setdefault("char_fusion_weight", ESCO_CHAR_WEIGHT)
+    return semantic_normaliser(encoder, **params)
 
 
 def baseline_char_tfidf(labels: Sequence[str], codes: Sequence[str]) -> BaselineCharTfidf:
