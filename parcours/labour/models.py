@@ -193,7 +193,18 @@ class MobilityLink(models.Model):
         return f"{self.source_id} → {self.target_id}"
 
 
-class EscoOccupation(models.Model):
+class LabelledConcept(models.Model):
+    """An ESCO concept whose labels are stored per language ({"fr": "...", "en": "..."})."""
+
+    class Meta:
+        abstract = True
+
+    def label(self, language: str = "fr") -> str:
+        """The label in ``language``, else the first one stored, else the URI."""
+        return self.labels.get(language) or next(iter(self.labels.values()), self.uri)
+
+
+class EscoOccupation(LabelledConcept):
     """An ESCO occupation; labels are stored per language: {"fr": "...", "en": "..."}."""
 
     uri = models.URLField(_("URI"), max_length=300, unique=True)
@@ -214,11 +225,8 @@ class EscoOccupation(models.Model):
     def __str__(self) -> str:
         return self.label()
 
-    def label(self, language: str = "fr") -> str:
-        return self.labels.get(language) or next(iter(self.labels.values()), self.uri)
 
-
-class EscoSkill(models.Model):
+class EscoSkill(LabelledConcept):
     """An ESCO skill or knowledge concept (``KnowledgeSkillCompetence``) or skill group
     (``SkillGroup``); labels per language, as for occupations."""
 
@@ -245,11 +253,8 @@ class EscoSkill(models.Model):
     def __str__(self) -> str:
         return self.label()
 
-    def label(self, language: str = "fr") -> str:
-        return self.labels.get(language) or next(iter(self.labels.values()), self.uri)
 
-
-class IscoGroup(models.Model):
+class IscoGroup(LabelledConcept):
     """An ISCO-08 group as the ESCO export names it (``ISCOGroups_<lang>.csv``): its labels give
     ESCO occupations, which sit under it in the hierarchy, a code document for the job-title
     normaliser (parcours.labour.normalising.esco_training_data)."""
@@ -267,9 +272,6 @@ class IscoGroup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} {self.label()}"
-
-    def label(self, language: str = "fr") -> str:
-        return self.labels.get(language) or next(iter(self.labels.values()), self.uri)
 
 
 class EscoBroader(models.Model):
